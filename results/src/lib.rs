@@ -1,0 +1,20 @@
+//! Judging and reporting histories.
+//!
+//! `results` knows nothing of the simulation: it reads a [`History`] (ours,
+//! or one imported from another tool), checks it, summarises latencies and
+//! writes reports.
+//!
+//! ```
+//! use results::{Event, History, Process};
+//! use serde_json::json;
+//!
+//! let mut history = History::new();
+//! history.push(1_000, Event::invoke(Process::Client(0), "write", "x", json!(3)));
+//! history.push(2_000, Event::ok(Process::Client(0), "write", "x", json!(3)));
+//! assert_eq!(history.len(), 2);
+//! assert_eq!(history.events()[1].index, 1);
+//! ```
+
+pub mod history;
+
+pub use history::{Event, EventType, FormatError, History, Process};
