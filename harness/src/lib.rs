@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod node_ctx;
 pub mod pause;
+pub mod runner;
 pub mod scenario;
 pub mod seeds;
 pub mod sut;

@@ -18,7 +18,7 @@ pub trait System: 'static {
     /// The software of one incarnation of node `ctx.id`: the future turmoil
     /// runs as that host. It is called again after every crash restart, so
     /// state that must survive lives on the simulated disk, not in `self`.
-    fn node(&self, ctx: NodeCtx) -> impl Future<Output = turmoil::Result> + 'static;
+    fn node(&self, ctx: NodeCtx) -> impl Future<Output = turmoil::Result> + use<Self> + 'static;
 
     /// A client adapter for one client worker. Called once per worker; the
     /// adapter outlives the worker's processes (see [`Client::reset`]).

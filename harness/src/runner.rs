@@ -1,0 +1,311 @@
+//! The driver: builds a turmoil simulation from a [`Scenario`], runs the
+//! clients against the system under test, and returns the history.
+//!
+//! [`run_with`] reads top to bottom in these phases:
+//! 1. **Build** the `Sim` from the scenario: turmoil's rng, epoch, tick
+//!    (1 ms), latency and duration all come from the scenario, never from
+//!    defaults (which read the OS clock and entropy).
+//! 2. **Register** one host per node (the factory builds a fresh
+//!    [`NodeCtx`] per incarnation, so a restarted node gets a fresh rng
+//!    stream and must recover from its disk) and one client host running
+//!    every client worker as a task.
+//! 3. **Drive**: before every `sim.step()` the driver callback may inject
+//!    faults (crash, restart, pause, partition, clock skew); the loop ends
+//!    when every client has finished its ops.
+//! 4. **Collect** the history. A panic anywhere (node, client, driver) or a
+//!    simulation error becomes [`RunOutcome::error`], never a pass.
+
+use crate::clock::{SkewClock, EPOCH_NS};
+use crate::node_ctx::NodeCtx;
+use crate::pause::PauseGate;
+use crate::scenario::Scenario;
+use crate::seeds::Seeds;
+use crate::sut::{Client, ClientCtx, System};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use results::{Event, History, Process};
+use std::cell::{Cell, RefCell};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, UNIX_EPOCH};
+use turmoil::Sim;
+use workloads::{Outcome, RegisterWorkload};
+
+/// The port every node listens on.
+pub const NODE_PORT: u16 = 7000;
+
+/// The host name of the client host.
+pub const CLIENT_HOST: &str = "client";
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// Every client operation (and fault), in order of simulated time.
+    pub history: History,
+    /// Simulated time when the run ended.
+    pub sim_time: Duration,
+    /// Why the run did not finish cleanly (a panic, a simulation error, the
+    /// simulated time limit); `None` when every client finished.
+    pub error: Option<String>,
+}
+
+/// The driver's handle on the nodes: their names, pause gates and clocks,
+/// and crash/restart that keep the harness-side state consistent.
+#[derive(Clone, Debug)]
+pub struct Nodes {
+    names: Vec<String>,
+    gates: Vec<PauseGate>,
+    clocks: Vec<SkewClock>,
+}
+
+impl Nodes {
+    fn new(names: Vec<String>) -> Self {
+        let n = names.len();
+        Nodes {
+            names,
+            gates: (0..n).map(|_| PauseGate::new()).collect(),
+            clocks: (0..n).map(|_| SkewClock::new()).collect(),
+        }
+    }
+
+    /// How many nodes there are.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Host name of node `i`.
+    pub fn name(&self, i: usize) -> &str {
+        &self.names[i]
+    }
+
+    /// Host names of all nodes.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Node `i`'s pause gate.
+    pub fn gate(&self, i: usize) -> &PauseGate {
+        &self.gates[i]
+    }
+
+    /// Node `i`'s wall clock.
+    pub fn clock(&self, i: usize) -> &SkewClock {
+        &self.clocks[i]
+    }
+
+    /// Kills node `i`: its tasks are dropped and its unsynced writes lost.
+    /// Its pause gate is reset, so it does not come back paused.
+    pub fn crash(&self, sim: &mut Sim<'_>, i: usize) {
+        self.gates[i].resume();
+        sim.crash(self.names[i].as_str());
+    }
+
+    /// Starts node `i` again from what it made durable.
+    pub fn restart(&self, sim: &mut Sim<'_>, i: usize) {
+        self.gates[i].resume();
+        sim.bounce(self.names[i].as_str());
+    }
+
+    /// True while node `i` runs (not crashed).
+    pub fn is_running(&self, sim: &mut Sim<'_>, i: usize) -> bool {
+        sim.is_host_running(self.names[i].as_str())
+    }
+}
+
+/// Runs `scenario` against `system` with no faults.
+pub fn run<S: System>(scenario: &Scenario, system: S) -> RunOutcome {
+    run_with(scenario, system, &mut |_, _| {})
+}
+
+/// Runs `scenario` against `system`, calling `driver` before every
+/// simulation step (1 ms of simulated time) so it can inject faults.
+pub fn run_with<S: System>(
+    scenario: &Scenario,
+    system: S,
+    driver: &mut dyn FnMut(&mut Sim<'_>, &Nodes),
+) -> RunOutcome {
+    let history = Rc::new(RefCell::new(History::new()));
+    let sim_time = Rc::new(Cell::new(Duration::ZERO));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        simulate(scenario, system, driver, history.clone(), sim_time.clone())
+    }));
+    let error = match result {
+        Ok(Ok(())) => None,
+        Ok(Err(message)) => Some(message),
+        Err(panic) => Some(format!("panic: {}", panic_message(&*panic))),
+    };
+    let history = std::mem::take(&mut *history.borrow_mut());
+    RunOutcome {
+        history,
+        sim_time: sim_time.get(),
+        error,
+    }
+}
+
+fn simulate<S: System>(
+    scenario: &Scenario,
+    system: S,
+    driver: &mut dyn FnMut(&mut Sim<'_>, &Nodes),
+    history: Rc<RefCell<History>>,
+    sim_time: Rc<Cell<Duration>>,
+) -> Result<(), String> {
+    scenario.validate()?;
+    let seeds = Seeds::new(scenario.seed);
+
+    // 1. Build.
+    let mut sim = turmoil::Builder::new()
+        .rng_seed(seeds.derive_u64("network", 0))
+        .epoch(UNIX_EPOCH + Duration::from_nanos(EPOCH_NS as u64))
+        .tick_duration(Duration::from_millis(1))
+        .simulation_duration(Duration::from_millis(scenario.sim_ms_max))
+        .min_message_latency(Duration::from_millis(scenario.latency_ms_min))
+        .max_message_latency(Duration::from_millis(scenario.latency_ms_max))
+        .tcp_capacity(256)
+        .build();
+
+    // 2. Register the nodes, then the client host.
+    let system = Rc::new(system);
+    let nodes = Nodes::new(scenario.node_names());
+    for id in 0..nodes.len() {
+        register_node(&mut sim, &system, &nodes, id, seeds);
+    }
+    let clients = ClientPlan {
+        scenario: scenario.clone(),
+        names: nodes.names().to_vec(),
+        seeds,
+        history,
+    };
+    sim.client(CLIENT_HOST, clients.run(system));
+
+    // 3. Drive.
+    loop {
+        driver(&mut sim, &nodes);
+        let finished = sim.step().map_err(|e| e.to_string());
+        sim_time.set(sim.elapsed());
+        if finished? {
+            return Ok(());
+        }
+    }
+}
+
+fn register_node<S: System>(
+    sim: &mut Sim<'_>,
+    system: &Rc<S>,
+    nodes: &Nodes,
+    id: usize,
+    seeds: Seeds,
+) {
+    let system = system.clone();
+    let names = nodes.names().to_vec();
+    let (gate, clock) = (nodes.gate(id).clone(), nodes.clock(id).clone());
+    let incarnation = Cell::new(0u64);
+    sim.host(nodes.name(id), move || {
+        let n = incarnation.replace(incarnation.get() + 1);
+        let ctx = NodeCtx {
+            id,
+            names: names.clone(),
+            port: NODE_PORT,
+            incarnation: n,
+            clock: clock.clone(),
+            gate: gate.clone(),
+            rng: seeds.stream("node", ((id as u64) << 32) | n),
+            data_dir: PathBuf::from("/data"),
+        };
+        system.node(ctx)
+    });
+}
+
+/// Everything the client host needs: it runs one task per worker.
+struct ClientPlan {
+    scenario: Scenario,
+    names: Vec<String>,
+    seeds: Seeds,
+    history: Rc<RefCell<History>>,
+}
+
+impl ClientPlan {
+    async fn run<S: System>(self, system: Rc<S>) -> turmoil::Result {
+        let budget = Rc::new(Cell::new(self.scenario.ops));
+        let mut tasks = Vec::new();
+        for worker in 0..self.scenario.clients {
+            let client = system.client(ClientCtx {
+                worker,
+                names: self.names.clone(),
+                port: NODE_PORT,
+                rng: self.seeds.stream("client", worker as u64),
+            });
+            let state = Worker {
+                worker,
+                clients: self.scenario.clients,
+                ops_rng: self.seeds.stream("client-ops", worker as u64),
+                workload: self.scenario.workload.clone(),
+                deadline: Duration::from_millis(self.scenario.deadline_ms),
+                think_ms_max: self.scenario.think_ms_max,
+                budget: budget.clone(),
+                history: self.history.clone(),
+            };
+            tasks.push(tokio::task::spawn_local(state.run(client)));
+        }
+        for task in tasks {
+            task.await?;
+        }
+        Ok(())
+    }
+}
+
+/// One client worker: a loop of ops, under a fresh process id after every
+/// indeterminate one (as in Jepsen).
+struct Worker {
+    worker: usize,
+    clients: usize,
+    ops_rng: ChaCha8Rng,
+    workload: RegisterWorkload,
+    deadline: Duration,
+    think_ms_max: u64,
+    budget: Rc<Cell<usize>>,
+    history: Rc<RefCell<History>>,
+}
+
+impl Worker {
+    async fn run<C: Client>(mut self, mut client: C) {
+        let mut process = self.worker as u64;
+        while self.budget.get() > 0 {
+            self.budget.set(self.budget.get() - 1);
+            let think = self.ops_rng.random_range(0..=self.think_ms_max);
+            tokio::time::sleep(Duration::from_millis(think)).await;
+
+            let op = self.workload.next_op(&mut self.ops_rng);
+            let who = Process::Client(process);
+            self.record(op.invoke_event(who));
+            let outcome = tokio::time::timeout(self.deadline, client.call(&op, self.deadline))
+                .await
+                .unwrap_or_else(|_| Outcome::Info("timeout".into()));
+            self.record(op.completion_event(who, &outcome));
+            if matches!(outcome, Outcome::Info(_)) {
+                client.reset();
+                process += self.clients as u64;
+            }
+        }
+    }
+
+    fn record(&self, event: Event) {
+        let now = crate::clock::sim_now().as_nanos() as u64;
+        self.history.borrow_mut().push(now, event);
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic payload)".to_string()
+    }
+}
