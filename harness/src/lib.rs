@@ -6,6 +6,7 @@ pub mod pause;
 pub mod runner;
 pub mod scenario;
 pub mod seeds;
+pub mod single;
 pub mod sut;
 
 pub use clock::SkewClock;
