@@ -74,7 +74,11 @@ impl SkewClock {
     fn reanchor(&self, sim: Duration) -> std::cell::RefMut<'_, ClockSkew> {
         let sim_ns = sim.as_nanos() as i64;
         let mut skew = self.skew.borrow_mut();
-        let strobe_free = ClockSkew { strobe_ns: 0, strobe_period_ns: 0, ..skew.clone() };
+        let strobe_free = ClockSkew {
+            strobe_ns: 0,
+            strobe_period_ns: 0,
+            ..skew.clone()
+        };
         skew.anchor_offset_ns = strobe_free.offset_at(sim_ns);
         skew.anchor_sim_ns = sim_ns;
         skew
@@ -139,7 +143,9 @@ mod tests {
         assert_eq!(clock.offset_ns(ms(2_000)), 0);
 
         clock.set_strobe(ms(2_000), 200 * MS, ms(10));
-        let offsets: Vec<i64> = [2_000, 2_010, 2_020, 2_035].map(|t| clock.offset_ns(ms(t))).into();
+        let offsets: Vec<i64> = [2_000, 2_010, 2_020, 2_035]
+            .map(|t| clock.offset_ns(ms(t)))
+            .into();
         assert_eq!(offsets, vec![0, 200 * MS, 0, 200 * MS]);
 
         clock.reset();

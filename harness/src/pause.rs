@@ -51,7 +51,10 @@ impl PauseGate {
 
     /// Wraps `future` so that it is not polled while the gate is closed.
     pub fn wrap<F: Future>(&self, future: F) -> Pausable<F> {
-        Pausable { gate: self.clone(), inner: Box::pin(future) }
+        Pausable {
+            gate: self.clone(),
+            inner: Box::pin(future),
+        }
     }
 
     /// A safepoint: completes at once while open, or when the gate opens.
@@ -104,7 +107,10 @@ mod tests {
         assert!(!flag.0.load(std::sync::atomic::Ordering::SeqCst));
 
         gate.resume();
-        assert!(flag.0.load(std::sync::atomic::Ordering::SeqCst), "resume wakes");
+        assert!(
+            flag.0.load(std::sync::atomic::Ordering::SeqCst),
+            "resume wakes"
+        );
         assert!(safepoint.as_mut().poll(&mut cx).is_ready());
     }
 }

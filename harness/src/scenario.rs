@@ -56,7 +56,10 @@ impl Default for Scenario {
 impl Scenario {
     /// The default scenario with this seed.
     pub fn with_seed(seed: u64) -> Self {
-        Scenario { seed, ..Self::default() }
+        Scenario {
+            seed,
+            ..Self::default()
+        }
     }
 
     /// Checks the numbers make sense; the message says which does not.
