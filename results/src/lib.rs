@@ -16,5 +16,6 @@
 //! ```
 
 pub mod history;
+pub mod latency;
 
 pub use history::{Event, EventType, FormatError, History, Process};
