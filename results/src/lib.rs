@@ -15,6 +15,7 @@
 //! assert_eq!(history.events()[1].index, 1);
 //! ```
 
+pub mod compare;
 pub mod history;
 pub mod latency;
 
