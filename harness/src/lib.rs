@@ -7,6 +7,7 @@ pub mod runner;
 pub mod scenario;
 pub mod seeds;
 pub mod single;
+pub mod trace;
 pub mod sut;
 
 pub use clock::SkewClock;

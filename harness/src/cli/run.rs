@@ -1,15 +1,44 @@
-//! `harness run` and `harness replay`.
+//! `harness run` (one seeded simulation into a run directory) and
+//! `harness replay` (run it again and compare the histories byte for byte).
 
+use crate::runner::{self, RunOutcome};
+use crate::scenario::Scenario;
+use anyhow::Context;
 use clap::Args;
-use std::path::PathBuf;
+use results::store::RunDirWriter;
+use results::{EventType, History, Process};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Arguments of `harness run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The seed (picked and printed when absent).
+    /// Seed of the run; picked at random and printed when absent.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Number of cluster nodes.
+    #[arg(long, default_value_t = Scenario::default().nodes)]
+    pub nodes: usize,
+    /// Concurrent client workers.
+    #[arg(long, default_value_t = Scenario::default().clients)]
+    pub clients: usize,
+    /// Number of keys the clients read and write.
+    #[arg(long, default_value_t = Scenario::default().workload.keys)]
+    pub keys: usize,
+    /// Client operations in total.
+    #[arg(long, default_value_t = Scenario::default().ops)]
+    pub ops: usize,
+    /// Milliseconds a client waits for a reply before recording the op as
+    /// indeterminate (`info`).
+    #[arg(long, default_value_t = Scenario::default().deadline_ms)]
+    pub deadline_ms: u64,
+    /// Parent directory of run directories.
+    #[arg(long, default_value = "runs")]
+    pub out: PathBuf,
+    /// Tracing filter, e.g. `info` or `harness=debug` (default: RUST_LOG).
+    #[arg(long)]
+    pub log: Option<String>,
 }
 
 /// Arguments of `harness replay`.
@@ -17,12 +46,205 @@ pub struct RunArgs {
 pub struct ReplayArgs {
     /// A run directory written by `harness run`.
     pub dir: PathBuf,
+    /// Tracing filter for the replay, e.g. `debug` (default: RUST_LOG, else
+    /// `info`); `off` for none.
+    #[arg(long)]
+    pub log: Option<String>,
 }
 
-pub fn run(_args: RunArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+/// `harness run`: simulate, write the run directory, print a summary.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    crate::trace::init(args.log.as_deref()).map_err(anyhow::Error::msg)?;
+    let scenario = Scenario {
+        seed: args.seed.unwrap_or_else(random_seed),
+        nodes: args.nodes,
+        clients: args.clients,
+        ops: args.ops,
+        deadline_ms: args.deadline_ms,
+        workload: workloads::RegisterWorkload {
+            keys: args.keys,
+            ..Scenario::default().workload
+        },
+        ..Scenario::default()
+    };
+    scenario.validate().map_err(anyhow::Error::msg)?;
+    println!(
+        "seed {}: {} nodes, {} clients, {} ops over {} keys",
+        scenario.seed, scenario.nodes, scenario.clients, scenario.ops, scenario.workload.keys
+    );
+
+    let (outcome, wall) = timed(|| execute(&scenario));
+    let dir = write_run_dir(&args.out, &scenario, &outcome.history)?;
+
+    print_summary(&outcome, wall);
+    println!("run directory: {}", dir.display());
+    println!("replay: harness replay {}", dir.display());
+    match outcome.error {
+        Some(error) => {
+            eprintln!("error: seed {} did not finish: {error}", scenario.seed);
+            Ok(ExitCode::from(super::EXIT_ERROR))
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
-pub fn replay(_args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+/// `harness replay DIR`: re-run from `DIR/config.json` and compare.
+pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let config_path = args.dir.join("config.json");
+    let config = std::fs::read_to_string(&config_path)
+        .with_context(|| format!("cannot read {}", config_path.display()))?;
+    let scenario: Scenario = serde_json::from_str(&config).with_context(|| {
+        format!(
+            "{}: not a run configuration written by `harness run`",
+            config_path.display()
+        )
+    })?;
+    if scenario.harness_version != crate::scenario::HARNESS_VERSION {
+        eprintln!(
+            "warning: recorded by harness {}, replaying with {}",
+            scenario.harness_version,
+            crate::scenario::HARNESS_VERSION
+        );
+    }
+    let history_path = args.dir.join("history.jsonl");
+    let recorded = std::fs::read_to_string(&history_path)
+        .with_context(|| format!("cannot read {}", history_path.display()))?;
+
+    let filter = args
+        .log
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or("info".into());
+    crate::trace::init(Some(&filter)).map_err(anyhow::Error::msg)?;
+    println!(
+        "replaying seed {} from {}",
+        scenario.seed,
+        args.dir.display()
+    );
+    let (outcome, wall) = timed(|| execute(&scenario));
+    print_summary(&outcome, wall);
+    if let Some(error) = &outcome.error {
+        eprintln!("error: the replay did not finish: {error}");
+    }
+
+    match first_difference(&recorded, &outcome.history.to_jsonl()) {
+        None => {
+            println!("identical: the history is byte-for-byte the recorded one");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(diff) => {
+            println!("DIFFERENT: {diff}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Runs a scenario against the built-in cluster.
+pub fn execute(scenario: &Scenario) -> RunOutcome {
+    runner::run(scenario, crate::single::SingleNode)
+}
+
+fn write_run_dir(parent: &Path, scenario: &Scenario, history: &History) -> anyhow::Result<PathBuf> {
+    let writer = RunDirWriter::create(parent, &format!("seed-{}", scenario.seed))
+        .with_context(|| format!("cannot create a run directory in {}", parent.display()))?;
+    let context = || format!("cannot write the run directory in {}", parent.display());
+    writer
+        .write(
+            "config.json",
+            serde_json::to_string_pretty(scenario)? + "\n",
+        )
+        .with_context(context)?;
+    writer
+        .write("history.jsonl", history.to_jsonl())
+        .with_context(context)?;
+    writer.commit().with_context(context)
+}
+
+fn print_summary(outcome: &RunOutcome, wall: Duration) {
+    let count = |kind| {
+        outcome
+            .history
+            .events()
+            .iter()
+            .filter(|e| e.kind == kind && matches!(e.process, Process::Client(_)))
+            .count()
+    };
+    let invoked = count(EventType::Invoke);
+    println!(
+        "{invoked} ops: {} ok, {} fail, {} info; {:.3} s simulated in {:.3} s wall ({:.0}x)",
+        count(EventType::Ok),
+        count(EventType::Fail),
+        count(EventType::Info),
+        outcome.sim_time.as_secs_f64(),
+        wall.as_secs_f64(),
+        outcome.sim_time.as_secs_f64() / wall.as_secs_f64().max(1e-9),
+    );
+}
+
+/// Where two JSONL histories first differ, with the simulated time of the
+/// differing lines; `None` if they are identical.
+pub fn first_difference(recorded: &str, replayed: &str) -> Option<String> {
+    if recorded == replayed {
+        return None;
+    }
+    let time_of = |line: Option<&str>| {
+        line.and_then(|l| serde_json::from_str::<results::Event>(l).ok())
+            .map_or("-".to_string(), |e| format!("{:.6} s", e.time as f64 / 1e9))
+    };
+    let (mut a, mut b) = (recorded.lines(), replayed.lines());
+    for line in 1.. {
+        let (x, y) = (a.next(), b.next());
+        if x != y {
+            return Some(format!(
+                "first difference at line {line} (recorded at {}, replayed at {}):\n  recorded: {}\n  replayed: {}",
+                time_of(x),
+                time_of(y),
+                x.unwrap_or("<end of history>"),
+                y.unwrap_or("<end of history>"),
+            ));
+        }
+        if x.is_none() {
+            break;
+        }
+    }
+    Some("the histories differ only in line endings".into())
+}
+
+/// A seed for a run that was given none: wall-clock entropy, outside the
+/// simulation, printed so the run can be replayed.
+#[allow(clippy::disallowed_methods)] // entropy for the seed itself, never inside a run
+fn random_seed() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (now.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32)) % 1_000_000_000
+}
+
+/// Runs `f` and measures its wall time (for the summary only).
+#[allow(clippy::disallowed_methods)] // wall time is reported to the user, never fed to the run
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = std::time::Instant::now();
+    let value = f();
+    (value, start.elapsed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_difference;
+
+    #[test]
+    fn the_first_differing_line_is_named_with_its_time() {
+        let a = "{\"index\":0,\"time\":1000,\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\",\"value\":null}\n";
+        let b = "{\"index\":0,\"time\":2000,\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\",\"value\":null}\n";
+        assert_eq!(first_difference(a, a), None);
+        let diff = first_difference(a, b).unwrap();
+        assert!(
+            diff.starts_with(
+                "first difference at line 1 (recorded at 0.000001 s, replayed at 0.000002 s)"
+            ),
+            "{diff}"
+        );
+        assert!(first_difference(a, "")
+            .unwrap()
+            .contains("<end of history>"));
+    }
 }
