@@ -1,0 +1,102 @@
+//! Simulated client ops per wall second: the built-in cluster through the
+//! runner, against a bare turmoil request/response loop of the same shape
+//! (3 server hosts, 1 client host running 5 client tasks, the same latency,
+//! 1 ms tick). The two alternate within one process and the medians are
+//! compared, so the ratio holds on a noisy 2-core machine.
+//!
+//! `cargo bench -p harness --bench throughput [-- ROUNDS OPS]`
+
+use harness::runner;
+use harness::Scenario;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use turmoil::net::{TcpListener, TcpStream};
+
+const SERVERS: usize = 3;
+const CLIENTS: usize = 5;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let rounds: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(5);
+    let ops: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20_000);
+
+    let scenario = Scenario { ops, think_ms_max: 0, ..Scenario::with_seed(1) };
+    let (mut bare, mut cluster) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        bare.push(bare_echo(&scenario));
+        cluster.push(cluster_run(&scenario, round as u64));
+        println!("round {round}: bare {:>9.0} ops/s   cluster {:>9.0} ops/s", bare[round], cluster[round]);
+    }
+    let (b, c) = (median(&mut bare), median(&mut cluster));
+    println!("median over {rounds} rounds of {ops} ops:");
+    println!("  bare turmoil echo     {b:>9.0} ops/wall-s");
+    println!("  built-in raft cluster {c:>9.0} ops/wall-s");
+    println!("  ratio cluster/bare    {:>9.2}", c / b);
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs[xs.len() / 2]
+}
+
+#[allow(clippy::disallowed_methods)] // wall time is what a benchmark measures
+fn cluster_run(scenario: &Scenario, seed: u64) -> f64 {
+    let scenario = Scenario { seed, ..scenario.clone() };
+    let start = Instant::now();
+    let outcome = runner::run(&scenario, harness::cluster::Cluster::default());
+    let wall = start.elapsed();
+    assert_eq!(outcome.error, None, "the benchmark run failed");
+    scenario.ops as f64 / wall.as_secs_f64()
+}
+
+/// Each client task sends a 16-byte request to a server (round robin over
+/// the servers) and waits for the 16-byte echo, `ops` times in all.
+#[allow(clippy::disallowed_methods)] // wall time is what a benchmark measures
+fn bare_echo(scenario: &Scenario) -> f64 {
+    let mut sim = turmoil::Builder::new()
+        .rng_seed(1)
+        .epoch(UNIX_EPOCH)
+        .tick_duration(Duration::from_millis(1))
+        .simulation_duration(Duration::from_secs(3_600))
+        .min_message_latency(Duration::from_millis(scenario.latency_ms_min))
+        .max_message_latency(Duration::from_millis(scenario.latency_ms_max))
+        .build();
+    for s in 0..SERVERS {
+        sim.host(format!("s{s}"), || async {
+            let listener = TcpListener::bind(("0.0.0.0", 7000)).await?;
+            loop {
+                let (mut stream, _) = listener.accept().await?;
+                tokio::task::spawn_local(async move {
+                    let mut buf = [0u8; 16];
+                    while stream.read_exact(&mut buf).await.is_ok() {
+                        if stream.write_all(&buf).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+    }
+    let per_client = scenario.ops / CLIENTS;
+    sim.client("client", async move {
+        let mut tasks = Vec::new();
+        for c in 0..CLIENTS {
+            tasks.push(tokio::task::spawn_local(async move {
+                let mut stream = TcpStream::connect(format!("s{}:7000", c % SERVERS)).await?;
+                let mut buf = [0u8; 16];
+                for _ in 0..per_client {
+                    stream.write_all(&buf).await?;
+                    stream.read_exact(&mut buf).await?;
+                }
+                Ok::<_, std::io::Error>(())
+            }));
+        }
+        for task in tasks {
+            task.await??;
+        }
+        Ok(())
+    });
+    let start = Instant::now();
+    sim.run().expect("the echo simulation runs");
+    (per_client * CLIENTS) as f64 / start.elapsed().as_secs_f64()
+}
