@@ -259,6 +259,35 @@ impl History {
     }
 }
 
+/// Where two JSONL histories first differ, with the simulated time of the
+/// differing lines; `None` if they are identical.
+pub fn first_difference(recorded: &str, replayed: &str) -> Option<String> {
+    if recorded == replayed {
+        return None;
+    }
+    let time_of = |line: Option<&str>| {
+        line.and_then(|l| serde_json::from_str::<Event>(l).ok())
+            .map_or("-".to_string(), |e| format!("{:.6} s", e.time as f64 / 1e9))
+    };
+    let (mut a, mut b) = (recorded.lines(), replayed.lines());
+    for line in 1.. {
+        let (x, y) = (a.next(), b.next());
+        if x != y {
+            return Some(format!(
+                "first difference at line {line} (recorded at {}, replayed at {}):\n  recorded: {}\n  replayed: {}",
+                time_of(x),
+                time_of(y),
+                x.unwrap_or("<end of history>"),
+                y.unwrap_or("<end of history>"),
+            ));
+        }
+        if x.is_none() {
+            break;
+        }
+    }
+    Some("the histories differ only in line endings".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,7 +296,10 @@ mod tests {
     #[test]
     fn jsonl_matches_the_design_format() {
         let mut h = History::new();
-        h.push(1_500_000, Event::invoke(Process::Client(2), "write", "x", json!(3)));
+        h.push(
+            1_500_000,
+            Event::invoke(Process::Client(2), "write", "x", json!(3)),
+        );
         h.push(
             3_000_000,
             Event::nemesis("pause-start", json!({"node": "n2", "ms": 800})),
@@ -300,10 +332,30 @@ mod tests {
     }
 
     #[test]
+    fn the_first_differing_line_is_named_with_its_time() {
+        let a = "{\"index\":0,\"time\":1000,\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\",\"value\":null}\n";
+        let b = a.replace("1000", "2000");
+        assert_eq!(first_difference(a, a), None);
+        let diff = first_difference(a, &b).unwrap();
+        assert!(
+            diff.starts_with(
+                "first difference at line 1 (recorded at 0.000001 s, replayed at 0.000002 s)"
+            ),
+            "{diff}"
+        );
+        assert!(first_difference(a, "")
+            .unwrap()
+            .contains("<end of history>"));
+    }
+
+    #[test]
     #[should_panic(expected = "history time runs backwards")]
     fn time_never_runs_backwards() {
         let mut h = History::new();
-        h.push(10, Event::invoke(Process::Client(0), "read", "x", Value::Null));
+        h.push(
+            10,
+            Event::invoke(Process::Client(0), "read", "x", Value::Null),
+        );
         h.push(5, Event::ok(Process::Client(0), "read", "x", Value::Null));
     }
 }

@@ -126,7 +126,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: the replay did not finish: {error}");
     }
 
-    match first_difference(&recorded, &outcome.history.to_jsonl()) {
+    match results::history::first_difference(&recorded, &outcome.history.to_jsonl()) {
         None => {
             println!("identical: the history is byte-for-byte the recorded one");
             Ok(ExitCode::SUCCESS)
@@ -180,35 +180,6 @@ fn print_summary(outcome: &RunOutcome, wall: Duration) {
     );
 }
 
-/// Where two JSONL histories first differ, with the simulated time of the
-/// differing lines; `None` if they are identical.
-pub fn first_difference(recorded: &str, replayed: &str) -> Option<String> {
-    if recorded == replayed {
-        return None;
-    }
-    let time_of = |line: Option<&str>| {
-        line.and_then(|l| serde_json::from_str::<results::Event>(l).ok())
-            .map_or("-".to_string(), |e| format!("{:.6} s", e.time as f64 / 1e9))
-    };
-    let (mut a, mut b) = (recorded.lines(), replayed.lines());
-    for line in 1.. {
-        let (x, y) = (a.next(), b.next());
-        if x != y {
-            return Some(format!(
-                "first difference at line {line} (recorded at {}, replayed at {}):\n  recorded: {}\n  replayed: {}",
-                time_of(x),
-                time_of(y),
-                x.unwrap_or("<end of history>"),
-                y.unwrap_or("<end of history>"),
-            ));
-        }
-        if x.is_none() {
-            break;
-        }
-    }
-    Some("the histories differ only in line endings".into())
-}
-
 /// A seed for a run that was given none: wall-clock entropy, outside the
 /// simulation, printed so the run can be replayed.
 #[allow(clippy::disallowed_methods)] // entropy for the seed itself, never inside a run
@@ -225,26 +196,4 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let start = std::time::Instant::now();
     let value = f();
     (value, start.elapsed())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_difference;
-
-    #[test]
-    fn the_first_differing_line_is_named_with_its_time() {
-        let a = "{\"index\":0,\"time\":1000,\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\",\"value\":null}\n";
-        let b = "{\"index\":0,\"time\":2000,\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\",\"value\":null}\n";
-        assert_eq!(first_difference(a, a), None);
-        let diff = first_difference(a, b).unwrap();
-        assert!(
-            diff.starts_with(
-                "first difference at line 1 (recorded at 0.000001 s, replayed at 0.000002 s)"
-            ),
-            "{diff}"
-        );
-        assert!(first_difference(a, "")
-            .unwrap()
-            .contains("<end of history>"));
-    }
 }
