@@ -46,6 +46,19 @@ impl Seeds {
     }
 }
 
+/// The seeds a `cargo test` runs: only `HARNESS_SEED` when it is set (to
+/// replay one failing seed, e.g. `HARNESS_SEED=17 cargo test my_test`),
+/// else `default`. Panics with a clear message on a malformed value.
+pub fn test_seeds(default: impl IntoIterator<Item = u64>) -> Vec<u64> {
+    match std::env::var("HARNESS_SEED") {
+        Ok(value) => vec![value
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("HARNESS_SEED must be a whole number, got {value:?}"))],
+        Err(_) => default.into_iter().collect(),
+    }
+}
+
 /// FNV-1a over the name, then the index mixed in: a stable 64-bit id.
 fn stream_id(name: &str, index: u64) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
