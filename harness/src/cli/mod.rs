@@ -2,6 +2,8 @@
 
 mod check;
 mod run;
+pub mod scenario_args;
+pub mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,6 +27,9 @@ pub struct Cli {
 enum Command {
     /// Run one seeded simulation and write a run directory.
     Run(run::RunArgs),
+    /// Run many seeds in parallel (a range, or one shard of it for a CI
+    /// matrix); exit 0 only if every seed is linearizable.
+    Sweep(sweep::SweepArgs),
     /// Re-run a saved run from its config.json and compare the histories.
     Replay(run::ReplayArgs),
     /// Check history files for linearizability.
@@ -37,6 +42,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Replay(args) => run::replay(args),
         Command::Check(args) => check::check(args),
     };

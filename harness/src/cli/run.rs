@@ -1,6 +1,7 @@
 //! `harness run` (one seeded simulation into a run directory) and
 //! `harness replay` (run it again and compare the histories byte for byte).
 
+use super::scenario_args::ScenarioArgs;
 use crate::runner::{self, RunOutcome};
 use crate::scenario::Scenario;
 use anyhow::Context;
@@ -17,22 +18,9 @@ pub struct RunArgs {
     /// Seed of the run; picked at random and printed when absent.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Number of cluster nodes.
-    #[arg(long, default_value_t = Scenario::default().nodes)]
-    pub nodes: usize,
-    /// Concurrent client workers.
-    #[arg(long, default_value_t = Scenario::default().clients)]
-    pub clients: usize,
-    /// Number of keys the clients read and write.
-    #[arg(long, default_value_t = Scenario::default().workload.keys)]
-    pub keys: usize,
-    /// Client operations in total.
-    #[arg(long, default_value_t = Scenario::default().ops)]
-    pub ops: usize,
-    /// Milliseconds a client waits for a reply before recording the op as
-    /// indeterminate (`info`).
-    #[arg(long, default_value_t = Scenario::default().deadline_ms)]
-    pub deadline_ms: u64,
+    /// The scenario flags (shared with `harness sweep`).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
     /// Parent directory of run directories.
     #[arg(long, default_value = "runs")]
     pub out: PathBuf,
@@ -55,19 +43,9 @@ pub struct ReplayArgs {
 /// `harness run`: simulate, write the run directory, print a summary.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     crate::trace::init(args.log.as_deref()).map_err(anyhow::Error::msg)?;
-    let scenario = Scenario {
-        seed: args.seed.unwrap_or_else(random_seed),
-        nodes: args.nodes,
-        clients: args.clients,
-        ops: args.ops,
-        deadline_ms: args.deadline_ms,
-        workload: workloads::RegisterWorkload {
-            keys: args.keys,
-            ..Scenario::default().workload
-        },
-        ..Scenario::default()
-    };
-    scenario.validate().map_err(anyhow::Error::msg)?;
+    let scenario = args
+        .scenario
+        .to_scenario(args.seed.unwrap_or_else(random_seed))?;
     println!(
         "seed {}: {} nodes, {} clients, {} ops over {} keys",
         scenario.seed, scenario.nodes, scenario.clients, scenario.ops, scenario.workload.keys

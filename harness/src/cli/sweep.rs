@@ -1,0 +1,308 @@
+//! `harness sweep`: many seeds in parallel, for CI.
+//!
+//! 1. **Plan**: the shard's seeds of the range, the sweep directory, the
+//!    scenario flags (checked once, up front).
+//! 2. **Run**: `--jobs` threads, one whole seed per thread (run, check,
+//!    keep the run directory of a failing seed); the progress bar and the
+//!    tally advance as seeds finish. Ctrl-C or `--fail-fast` stop handing
+//!    out seeds; seeds in progress finish.
+//! 3. **Report**: merged latency histograms, `sweep.json` and the JUnit
+//!    file, each written whole (temporary file, then rename); the summary
+//!    with a replay command per failing seed; the exit code.
+
+use super::run::{execute, timed, write_run_dir};
+use super::scenario_args::ScenarioArgs;
+use crate::sweep::shard::{SeedRange, Shard};
+use crate::sweep::summary::{SeedResult, Stopped, SweepSummary};
+use crate::sweep::verdict::{judge, SeedVerdict};
+use crate::sweep::{junit, pool};
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use results::latency::Latencies;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// The file at the top of a sweep directory that records every seed.
+pub const SUMMARY_FILE: &str = "sweep.json";
+
+/// Arguments of `harness sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Seeds to run: `A..B` (B excluded) or `A..=B`.
+    #[arg(long, required_unless_present = "count", conflicts_with = "count")]
+    pub seeds: Option<SeedRange>,
+    /// Number of seeds to run, from `--seed` on.
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// First seed with `--count`.
+    #[arg(long, default_value_t = 0, requires = "count")]
+    pub seed: u64,
+    /// Simulations run at once (default: the number of cores).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Run only shard K of N (1-based, like a CI matrix index): seed
+    /// `start + i` belongs to shard `i mod N + 1`.
+    #[arg(long, default_value = "1/1")]
+    pub shard: Shard,
+    /// Stop handing out seeds after the first one that does not pass.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Also write a JUnit XML report (one test case per seed) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// The sweep directory (default: `runs/sweep-A-B`, with the shard
+    /// appended when there is more than one); it must not hold files yet.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Which seeds keep a full run directory.
+    #[arg(long, value_enum, default_value_t = Keep::Failures)]
+    pub keep: Keep,
+    /// The scenario flags (as `harness run`'s).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+}
+
+/// Which seeds of a sweep keep their run directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Keep {
+    /// Every seed.
+    All,
+    /// Only seeds that were not linearizable, unknown or errors.
+    Failures,
+}
+
+/// `harness sweep`: Ctrl-C stops handing out seeds (a second one exits at
+/// once), then [`run_sweep`].
+pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let presses = AtomicUsize::new(0);
+    let flag = stop.clone();
+    ctrlc::set_handler(move || {
+        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
+            flag.store(true, Ordering::SeqCst);
+            eprintln!("\ninterrupted: finishing the seeds in progress (Ctrl-C again to quit now)");
+        } else {
+            // Run directories in progress stay hidden temporary folders
+            // (`.seed-N.tmp-PID`): never mistaken for whole runs.
+            eprintln!("\ninterrupted twice: quitting without a summary");
+            std::process::exit(i32::from(crate::sweep::summary::EXIT_INTERRUPTED));
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    run_sweep(args, &stop)
+}
+
+/// Runs the sweep until done or until `stop` is set (what Ctrl-C sets),
+/// writes the sweep directory and prints the summary.
+pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode> {
+    // 1. Plan.
+    let range = match (args.seeds, args.count) {
+        (Some(range), _) => range,
+        (None, Some(count)) => {
+            SeedRange::from_count(args.seed, count).map_err(anyhow::Error::msg)?
+        }
+        (None, None) => anyhow::bail!("give the seeds to run: --seeds A..B or --count N"),
+    };
+    let seeds: Vec<u64> = args.shard.seeds(range).collect();
+    args.scenario.to_scenario(range.start)?;
+    let jobs = args.jobs.unwrap_or_else(default_jobs).max(1);
+    let out = sweep_dir(args.out.as_deref(), range, args.shard)?;
+    println!(
+        "sweep {range} shard {}: {} seeds, {jobs} jobs, into {}",
+        args.shard,
+        seeds.len(),
+        out.display()
+    );
+    let plan = Plan {
+        scenario: &args.scenario,
+        out: &out,
+        keep: args.keep,
+    };
+
+    // 2. Run.
+    let progress = progress_bar(seeds.len() as u64);
+    let mut results = Vec::with_capacity(seeds.len());
+    let mut latencies = Latencies::new();
+    let mut failed = false;
+    let (not_run, wall) = timed(|| {
+        let done = |_, (result, lat): (SeedResult, Latencies)| {
+            latencies.merge(&lat);
+            if !result.verdict.is_pass() {
+                failed = true;
+                report_failure(&progress, &result, &args.scenario);
+                if args.fail_fast {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            }
+            results.push(result);
+            progress.inc(1);
+            let failures = results.iter().filter(|r| !r.verdict.is_pass()).count();
+            progress.set_message(format!("{failures} failing"));
+        };
+        pool::run(&seeds, jobs, stop, |seed| plan.run_seed(seed), done)
+    });
+    progress.finish_and_clear();
+
+    // 3. Report.
+    let stopped = match (args.fail_fast && failed, stop.load(Ordering::SeqCst)) {
+        (true, _) => Some(Stopped::FailFast),
+        (false, true) => Some(Stopped::Interrupted),
+        (false, false) => None,
+    };
+    let summary = SweepSummary::new(range, args.shard, jobs, wall, results, not_run, stopped);
+    let rerun = |seed| args.scenario.run_command(seed);
+    write_outputs(&out, &summary, &latencies, args.junit.as_deref(), &rerun)?;
+    print!("{}", summary.to_text(&rerun, &latencies));
+    println!("sweep directory: {}", out.display());
+    Ok(ExitCode::from(summary.exit_code()))
+}
+
+/// What every worker needs to run one seed.
+struct Plan<'a> {
+    scenario: &'a ScenarioArgs,
+    out: &'a Path,
+    keep: Keep,
+}
+
+impl Plan<'_> {
+    /// Runs and judges one seed; writes its run directory if it is kept.
+    fn run_seed(&self, seed: u64) -> (SeedResult, Latencies) {
+        let scenario = match self.scenario.to_scenario(seed) {
+            Ok(s) => s,
+            Err(e) => return (error_result(seed, format!("{e:#}")), Latencies::new()),
+        };
+        let ((outcome, (mut verdict, report)), wall) = timed(|| {
+            let outcome = execute(&scenario);
+            let judged = judge(&outcome);
+            (outcome, judged)
+        });
+        let mut dir = None;
+        if self.keep == Keep::All || !verdict.is_pass() {
+            match write_run_dir(self.out, &scenario, &outcome, report.as_ref()) {
+                Ok(d) => dir = Some(d),
+                Err(e) => {
+                    verdict = SeedVerdict::Error {
+                        detail: format!("{verdict}, and its run directory was not written: {e:#}"),
+                    }
+                }
+            }
+        }
+        let result = SeedResult {
+            seed,
+            verdict,
+            dir,
+            wall_s: wall.as_secs_f64(),
+            sim_s: outcome.sim_time.as_secs_f64(),
+        };
+        (result, Latencies::from_history(&outcome.history))
+    }
+}
+
+fn error_result(seed: u64, detail: String) -> SeedResult {
+    let verdict = SeedVerdict::Error { detail };
+    SeedResult {
+        seed,
+        verdict,
+        dir: None,
+        wall_s: 0.0,
+        sim_s: 0.0,
+    }
+}
+
+/// Prints a failing seed as soon as it is known (CI logs show it even if
+/// the sweep is killed later), above the progress bar.
+fn report_failure(progress: &ProgressBar, result: &SeedResult, scenario: &ScenarioArgs) {
+    progress.suspend(|| {
+        eprintln!("seed {}: {}", result.seed, result.verdict);
+        if let Some(dir) = &result.dir {
+            eprintln!("  harness replay {}", dir.display());
+        }
+        eprintln!("  {}", scenario.run_command(result.seed));
+    });
+}
+
+/// Seeds done, failures so far and the ETA on stderr; hidden when stderr
+/// is not a terminal (CI logs get the failing seeds and the summary).
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let template = "{bar:30.cyan/blue} {pos}/{len} seeds, {msg}, {per_sec}, ETA {eta}";
+    let style =
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    let bar = ProgressBar::new(len).with_style(style);
+    bar.set_message("0 failing");
+    bar
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The sweep directory: `--out` if it is new or empty, else an error; by
+/// default `runs/sweep-A-B[-shard-K-of-N]`, suffixed `-2`, `-3`, … rather
+/// than mixed with an earlier sweep.
+fn sweep_dir(out: Option<&Path>, range: SeedRange, shard: Shard) -> anyhow::Result<PathBuf> {
+    let is_free = |p: &Path| std::fs::read_dir(p).map_or(true, |mut d| d.next().is_none());
+    if let Some(out) = out {
+        anyhow::ensure!(
+            is_free(out),
+            "--out {} already holds files: give a new or empty directory",
+            out.display()
+        );
+        return Ok(out.to_path_buf());
+    }
+    let mut name = format!("runs/sweep-{}-{}", range.start, range.end);
+    if shard.count() > 1 {
+        name += &format!("-shard-{}-of-{}", shard.index(), shard.count());
+    }
+    let base = PathBuf::from(name);
+    let found = std::iter::once(base.clone())
+        .chain((2..).map(|n| PathBuf::from(format!("{}-{n}", base.display()))))
+        .find(|p| is_free(p));
+    Ok(found.unwrap_or(base)) // the chain is endless: `find` returns Some
+}
+
+/// Writes the merged latencies, `sweep.json` and the JUnit file.
+fn write_outputs(
+    out: &Path,
+    summary: &SweepSummary,
+    latencies: &Latencies,
+    junit_path: Option<&Path>,
+    rerun: &dyn Fn(u64) -> String,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let hdr = out.join(results::latency::HDR_FILE);
+    write_whole(&hdr, &latencies.to_hdr())?;
+    let json = out.join(results::latency::JSON_FILE);
+    write_whole(&json, latencies.to_json().as_bytes())?;
+    let text = serde_json::to_string_pretty(summary)? + "\n";
+    write_whole(&out.join(SUMMARY_FILE), text.as_bytes())?;
+    if let Some(path) = junit_path {
+        let xml = junit::report(summary, rerun)
+            .to_string()
+            .with_context(|| format!("cannot serialise the JUnit report for {}", path.display()))?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        write_whole(path, xml.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes `path` through a temporary file beside it, renamed into place:
+/// an interrupted write leaves the old file or none, never half a file.
+fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}

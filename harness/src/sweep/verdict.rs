@@ -1,0 +1,131 @@
+//! The verdict on one seed of a sweep, and the sweep's exit code.
+//!
+//! A seed whose run did not finish (a panic, a simulation error, the
+//! simulated time limit) is an `error`: a failure with its own label, never
+//! a pass, whatever its partial history looks like.
+
+use crate::runner::RunOutcome;
+use results::check::{check_history, CheckOptions, CheckReport};
+use results::Verdict;
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// Wall-clock budget of the linearizability check of one seed; past it the
+/// seed is `unknown`.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What one seed came to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum SeedVerdict {
+    /// The history is linearizable.
+    Linearizable,
+    /// The history is not linearizable.
+    NotLinearizable {
+        /// The checker's one-line summary and its counterexample.
+        detail: String,
+    },
+    /// The checker ran out of budget.
+    Unknown {
+        /// Why it gave up.
+        detail: String,
+    },
+    /// The run did not finish, or its history could not be checked or
+    /// written.
+    Error {
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+impl SeedVerdict {
+    /// Every label, in the order a summary lists them.
+    pub const LABELS: [&'static str; 4] = ["linearizable", "not-linearizable", "unknown", "error"];
+
+    /// `linearizable`, `not-linearizable`, `unknown` or `error`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            SeedVerdict::Linearizable => Self::LABELS[0],
+            SeedVerdict::NotLinearizable { .. } => Self::LABELS[1],
+            SeedVerdict::Unknown { .. } => Self::LABELS[2],
+            SeedVerdict::Error { .. } => Self::LABELS[3],
+        }
+    }
+
+    /// True only for [`SeedVerdict::Linearizable`].
+    pub fn is_pass(&self) -> bool {
+        matches!(self, SeedVerdict::Linearizable)
+    }
+
+    /// What went wrong; empty for a pass.
+    pub fn detail(&self) -> &str {
+        match self {
+            SeedVerdict::Linearizable => "",
+            SeedVerdict::NotLinearizable { detail }
+            | SeedVerdict::Unknown { detail }
+            | SeedVerdict::Error { detail } => detail,
+        }
+    }
+
+    /// The exit code of a sweep that saw only this verdict: 0
+    /// linearizable, 1 not linearizable, 2 unknown, 3 error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SeedVerdict::Linearizable => 0,
+            SeedVerdict::NotLinearizable { .. } => 1,
+            SeedVerdict::Unknown { .. } => 2,
+            SeedVerdict::Error { .. } => crate::cli::EXIT_ERROR,
+        }
+    }
+
+    /// How bad it is, for the sweep's exit code: not linearizable over
+    /// error over unknown over linearizable.
+    pub fn rank(&self) -> u8 {
+        match self {
+            SeedVerdict::Linearizable => 0,
+            SeedVerdict::Unknown { .. } => 1,
+            SeedVerdict::Error { .. } => 2,
+            SeedVerdict::NotLinearizable { .. } => 3,
+        }
+    }
+}
+
+impl fmt::Display for SeedVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.detail().lines().next() {
+            Some(first) => write!(f, "{}: {first}", self.label()),
+            None => f.write_str(self.label()),
+        }
+    }
+}
+
+/// Judges one run: an error if it did not finish, else the checker's
+/// verdict on its history (checked on this thread only, since the sweep
+/// already runs one seed per core). The checker's report comes too, for
+/// the run directory's `verdict.json`; there is none if the history could
+/// not be checked.
+pub fn judge(outcome: &RunOutcome) -> (SeedVerdict, Option<CheckReport>) {
+    let options = CheckOptions {
+        timeout: Some(CHECK_TIMEOUT),
+        threads: 1,
+        ..CheckOptions::default()
+    };
+    let report = match check_history(&outcome.history, &options) {
+        Ok(report) => report,
+        Err(e) => {
+            let detail = format!("the history cannot be checked: {e}");
+            return (SeedVerdict::Error { detail }, None);
+        }
+    };
+    let detail = format!("{}\n{}", report.summary(), report.details());
+    let verdict = match (&outcome.error, &report.verdict) {
+        (Some(error), _) => SeedVerdict::Error {
+            detail: format!("the run did not finish: {error}\n{detail}"),
+        },
+        (None, Verdict::Valid) => SeedVerdict::Linearizable,
+        (None, Verdict::Invalid(_)) => SeedVerdict::NotLinearizable { detail },
+        (None, Verdict::Unknown(_)) => SeedVerdict::Unknown { detail },
+    };
+    (verdict, Some(report))
+}
