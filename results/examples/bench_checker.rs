@@ -1,0 +1,163 @@
+//! Benchmark of the linearizability checker.
+//!
+//! ```text
+//! cargo run --release -p results --example bench_checker [PORCUPINE_DIR]
+//! ```
+//!
+//! 1. Every file of Porcupine's test data (default
+//!    `../shared/histories/porcupine` from the crate): best-of-3 check time
+//!    per file (parsing excluded, as in Porcupine's own `CheckEvents` figures),
+//!    the verdict against `verdicts.tsv`, and the ratio of the total to
+//!    Porcupine's `baseline.tsv`.
+//! 2. A generated linearizable history of 100,000 ops over 10 keys at
+//!    concurrency 10 (1% `info`): check time and memo size.
+
+#[path = "../tests/support/generate.rs"]
+mod generate;
+
+use results::formats::load_file;
+use results::{check::check_events, CheckOptions, Verdict};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn table(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            Some((cols.first()?.to_string(), cols.last()?.to_string()))
+        })
+        .collect()
+}
+
+fn word(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Valid => "ok",
+        Verdict::Invalid(_) => "illegal",
+        Verdict::Unknown(_) => "unknown",
+    }
+}
+
+fn porcupine(dir: &Path) {
+    let expected = table(&dir.join("verdicts.tsv"));
+    let baseline = table(&dir.join("baseline.tsv"));
+    let mut files: Vec<String> = expected.keys().cloned().collect();
+    if dir.join("jepsen/etcd_095.log").exists() {
+        files.push("jepsen/etcd_095.log".into());
+    }
+    files.sort();
+    let opts = CheckOptions::default();
+    let (mut ours_s, mut theirs_s, mut wrong) = (0.0, 0.0, 0);
+    let mut group: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    println!(
+        "{:<22} {:>6} {:>8} {:>11} {:>11} {:>7}",
+        "file", "events", "verdict", "ours_ms", "porcupine_ms", "ratio"
+    );
+    for f in &files {
+        let loaded = match load_file(&dir.join(f), None) {
+            Ok(l) => l,
+            Err(e) => {
+                println!("{f:<22} skipped: {e}");
+                continue;
+            }
+        };
+        let mut best = f64::MAX;
+        let mut verdict = Verdict::Valid;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let report = check_events(loaded.history.events(), &loaded.source(), &opts)
+                .expect("well-formed");
+            best = best.min(t.elapsed().as_secs_f64());
+            verdict = report.verdict;
+        }
+        let got = word(&verdict);
+        let want = expected.get(f).map_or("-", String::as_str);
+        if want != "-" && want != got {
+            wrong += 1;
+        }
+        let theirs: f64 = baseline.get(f).and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        ours_s += best;
+        theirs_s += theirs;
+        let g = group
+            .entry(if f.starts_with("jepsen") {
+                "jepsen"
+            } else {
+                "kv"
+            })
+            .or_default();
+        g.0 += best;
+        g.1 += theirs;
+        let ratio = if theirs > 0.0 {
+            format!("{:.3}", best / theirs)
+        } else {
+            "-".into()
+        };
+        let mark = if want == "-" || want == got {
+            ""
+        } else {
+            "  WRONG"
+        };
+        println!(
+            "{f:<22} {:>6} {got:>8} {:>11.3} {:>11.3} {ratio:>7}{mark}",
+            loaded.history.len(),
+            best * 1e3,
+            theirs * 1e3
+        );
+    }
+    for (g, (ours, theirs)) in &group {
+        println!(
+            "{g:<22} total ours {:.2} ms, porcupine {:.2} ms, ratio {:.3}",
+            ours * 1e3,
+            theirs * 1e3,
+            ours / theirs
+        );
+    }
+    println!(
+        "TOTAL {} files: ours {:.2} ms, porcupine {:.2} ms, ratio {:.3} (target <= 0.1); wrong verdicts: {wrong}",
+        files.len(),
+        ours_s * 1e3,
+        theirs_s * 1e3,
+        ours_s / theirs_s
+    );
+}
+
+fn generated() {
+    let shape = generate::Shape {
+        ops: 100_000,
+        keys: 10,
+        concurrency: 10,
+        info_rate: 0.01,
+        values: 5,
+    };
+    let history = generate::linearizable(&shape, 7);
+    let t = Instant::now();
+    let report = results::check_history(&history, &CheckOptions::default()).expect("well-formed");
+    let elapsed = t.elapsed();
+    let memo: usize = report.per_key.iter().map(|k| k.memo_entries).sum();
+    println!(
+        "GENERATED {} ops, {} keys, concurrency {}: {} in {:.1} ms ({} memo entries in all; target < 2000 ms)",
+        report.ops,
+        report.keys,
+        shape.concurrency,
+        report.verdict.word(),
+        elapsed.as_secs_f64() * 1e3,
+        memo
+    );
+}
+
+fn main() {
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/histories/porcupine")
+        });
+    if dir.join("verdicts.tsv").exists() {
+        porcupine(&dir);
+    } else {
+        println!("SKIP porcupine: {} not found", dir.display());
+    }
+    generated();
+}

@@ -1,0 +1,307 @@
+//! The linearizability checker.
+//!
+//! 1. Pair each client invoke with its completion and group operations by
+//!    key ([`ops`]); nemesis events are ignored.
+//! 2. Turn each operation into a model operation (a `fail` is dropped, a
+//!    failed cas with error `cas-mismatch` is an observation, an `info` or
+//!    unanswered operation returns "at the end of time").
+//! 3. Search each key for a linearization ([`search`]), keys in parallel,
+//!    each under the time and memory budget.
+//! 4. Merge the per-key verdicts; explain the first violation.
+//!
+//! ```
+//! use results::check::{check_history, CheckOptions};
+//! use results::{Event, History, Process};
+//! use serde_json::json;
+//!
+//! let (a, b) = (Process::Client(0), Process::Client(1));
+//! let mut h = History::new();
+//! h.push(1, Event::invoke(a, "write", "x", json!(1)));
+//! h.push(2, Event::ok(a, "write", "x", json!(1)));
+//! h.push(3, Event::invoke(b, "read", "x", json!(null)));
+//! h.push(4, Event::ok(b, "read", "x", json!(null))); // stale
+//! let report = check_history(&h, &CheckOptions::default()).unwrap();
+//! assert_eq!(report.verdict.exit_code(), 1);
+//! ```
+
+mod explain;
+mod memo;
+mod ops;
+mod parallel;
+mod search;
+
+pub use ops::Source;
+
+use crate::history::{Event, FormatError, History};
+use crate::model::{AppendKv, Model, ModelKind, Register};
+use crate::verdict::{Reason, Verdict};
+use ops::HistOp;
+use search::{Budget, Found, Span};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+/// How to check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckOptions {
+    /// The model; `None` picks one from the operation names
+    /// ([`ModelKind::detect`]).
+    pub model: Option<ModelKind>,
+    /// Wall-clock budget for the whole check; `None` for no limit.
+    pub timeout: Option<Duration>,
+    /// Memory budget for the memo tables of the keys checked at once.
+    pub memory_bytes_max: usize,
+    /// Threads to check keys on; 0 means one per core.
+    pub threads: usize,
+}
+
+impl Default for CheckOptions {
+    /// Detected model, no time limit, 1 GiB, all cores.
+    fn default() -> Self {
+        CheckOptions {
+            model: None,
+            timeout: None,
+            memory_bytes_max: 1 << 30,
+            threads: 0,
+        }
+    }
+}
+
+/// The verdict on one key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyReport {
+    /// The key.
+    pub key: String,
+    /// Client operations on it (including dropped `fail`s).
+    pub ops: usize,
+    /// Its verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// Search time, in milliseconds.
+    pub elapsed_ms: f64,
+    /// Configurations the search memoised (a measure of its effort).
+    pub memo_entries: usize,
+}
+
+/// What a check found: the merged verdict and one entry per key. This is
+/// what `verdict.json` holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// The merged verdict: Invalid if any key is, else Unknown if any key
+    /// is, else Valid. An Invalid verdict carries the first (by key order)
+    /// counterexample.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// The model checked against.
+    pub model: ModelKind,
+    /// Client operations in the history.
+    pub ops: usize,
+    /// Distinct keys.
+    pub keys: usize,
+    /// Wall-clock time of the whole check, in milliseconds.
+    pub elapsed_ms: f64,
+    /// Per-key verdicts, in key order.
+    pub per_key: Vec<KeyReport>,
+}
+
+impl CheckReport {
+    /// One line: verdict, operations, keys, time.
+    pub fn summary(&self) -> String {
+        format!(
+            "{:<7} {} ops, {} keys, model {}, {:.1} ms",
+            self.verdict.word(),
+            self.ops,
+            self.keys,
+            self.model,
+            self.elapsed_ms
+        )
+    }
+
+    /// What a person needs beyond the summary: the counterexample of a
+    /// violation, the reason for an unknown, and which other keys failed.
+    pub fn details(&self) -> String {
+        let mut out = String::new();
+        match &self.verdict {
+            Verdict::Valid => {}
+            Verdict::Invalid(c) => {
+                let _ = writeln!(out, "{c}");
+            }
+            Verdict::Unknown(r) => {
+                let _ = writeln!(out, "{r}");
+            }
+        }
+        let (bad, unknown): (Vec<&KeyReport>, Vec<&KeyReport>) = self
+            .per_key
+            .iter()
+            .filter(|k| !k.verdict.is_valid())
+            .partition(|k| matches!(k.verdict, Verdict::Invalid(_)));
+        for (what, keys) in [("not linearizable", bad), ("unknown", unknown)] {
+            if keys.len() > 1
+                || (what == "unknown"
+                    && !keys.is_empty()
+                    && !matches!(self.verdict, Verdict::Unknown(_)))
+            {
+                let names: Vec<String> = keys
+                    .iter()
+                    .take(10)
+                    .map(|k| format!("{:?}", k.key))
+                    .collect();
+                let more = keys.len().saturating_sub(10);
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(out, "keys {what}: {}{more}", names.join(", "));
+            }
+        }
+        out
+    }
+}
+
+/// Checks a history built in memory (error lines are event positions + 1).
+pub fn check_history(history: &History, opts: &CheckOptions) -> Result<CheckReport, FormatError> {
+    check_events(
+        history.events(),
+        &Source {
+            file: "<history>",
+            lines: None,
+        },
+        opts,
+    )
+}
+
+/// Checks events read from `src` (which names file and lines in errors).
+pub fn check_events(
+    events: &[Event],
+    src: &Source<'_>,
+    opts: &CheckOptions,
+) -> Result<CheckReport, FormatError> {
+    let start = Instant::now();
+    let by_key = ops::operations_by_key(events, src)?;
+    let fs = by_key.values().flatten().map(|o| o.invoke.f.as_str());
+    let model = opts.model.unwrap_or_else(|| ModelKind::detect(fs));
+    let per_key = match model {
+        ModelKind::Register => run(&Register::PLAIN, &by_key, src, opts, start)?,
+        ModelKind::CasRegister | ModelKind::Kv => run(&Register::CAS, &by_key, src, opts, start)?,
+        ModelKind::AppendKv => run(&AppendKv, &by_key, src, opts, start)?,
+    };
+    let verdict = per_key
+        .iter()
+        .fold(Verdict::Valid, |v, k| v.merge(k.verdict.clone()));
+    Ok(CheckReport {
+        verdict,
+        model,
+        ops: by_key.values().map(Vec::len).sum(),
+        keys: by_key.len(),
+        elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
+        per_key,
+    })
+}
+
+/// One key, ready to search: the operations kept (dropped `fail`s gone),
+/// their model form and their spans.
+struct Prepared<'a, M: Model> {
+    key: &'a str,
+    total: usize,
+    hist: Vec<HistOp<'a>>,
+    ops: Vec<M::Op>,
+    spans: Vec<Span>,
+}
+
+fn prepare<'a, M: Model>(
+    model: &M,
+    key: &'a str,
+    all: &[HistOp<'a>],
+    src: &Source<'_>,
+) -> Result<Prepared<'a, M>, FormatError> {
+    let mut p = Prepared {
+        key,
+        total: all.len(),
+        hist: Vec::new(),
+        ops: Vec::new(),
+        spans: Vec::new(),
+    };
+    for h in all {
+        let op = model.op(&h.call()).map_err(|message| {
+            let pos = h.completion.map_or(h.invoke_pos, |(_, pos)| pos);
+            src.error(pos, message)
+        })?;
+        if let Some(op) = op {
+            p.hist.push(*h);
+            p.ops.push(op);
+            p.spans.push(Span {
+                call: h.invoke_pos,
+                ret: h.return_pos(),
+            });
+        }
+    }
+    Ok(p)
+}
+
+fn run<M: Model>(
+    model: &M,
+    by_key: &BTreeMap<&str, Vec<HistOp<'_>>>,
+    src: &Source<'_>,
+    opts: &CheckOptions,
+    start: Instant,
+) -> Result<Vec<KeyReport>, FormatError> {
+    let prepared: Vec<Prepared<M>> = by_key
+        .iter()
+        .map(|(key, ops)| prepare(model, key, ops, src))
+        .collect::<Result<_, _>>()?;
+    let threads = parallel::threads(opts.threads, prepared.len());
+    let budget = Budget {
+        deadline: opts.timeout.map(|t| start + t),
+        timeout: opts.timeout.unwrap_or(Duration::MAX),
+        memory_bytes: opts.memory_bytes_max / threads.max(1),
+    };
+    let sizes: Vec<usize> = prepared.iter().map(|p| p.ops.len()).collect();
+    Ok(parallel::map_largest_first(
+        &prepared,
+        &sizes,
+        threads,
+        |p| check_key(model, p, &budget),
+    ))
+}
+
+fn check_key<M: Model>(model: &M, p: &Prepared<'_, M>, budget: &Budget) -> KeyReport {
+    let start = Instant::now();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        search::search(model, &p.ops, &p.spans, budget)
+    }));
+    let (verdict, memo_entries) = match outcome {
+        Ok((found, stats)) => {
+            let verdict = match found {
+                Found::Linearizable => Verdict::Valid,
+                Found::NotLinearizable(stuck) => Verdict::Invalid(Box::new(
+                    explain::counterexample(model, p.key, &p.hist, &p.ops, &stuck),
+                )),
+                Found::OutOfTime => Verdict::Unknown(Reason::Timeout {
+                    budget_ms: budget.timeout.as_millis().min(u128::from(u64::MAX)) as u64,
+                }),
+                Found::OutOfMemory => Verdict::Unknown(Reason::Memory {
+                    budget_bytes: budget.memory_bytes as u64,
+                }),
+            };
+            (verdict, stats.memo_entries)
+        }
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".into());
+            (Verdict::Unknown(Reason::CheckerPanic { message }), 0)
+        }
+    };
+    KeyReport {
+        key: p.key.to_string(),
+        ops: p.total,
+        verdict,
+        elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
+        memo_entries,
+    }
+}

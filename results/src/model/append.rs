@@ -1,0 +1,196 @@
+//! A map of strings with `get`, `put` and `append`, as in Porcupine's kv
+//! logs. Checked one key at a time, so the state is one key's string.
+
+use super::{Call, Model, Outcome};
+use serde_json::Value;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// An immutable string with its hash computed once, so that memo lookups
+/// and state comparisons do not rescan long appended values.
+#[derive(Clone)]
+pub struct Text {
+    hash: u64,
+    text: Arc<str>,
+}
+
+impl Text {
+    /// Wraps `s`.
+    pub fn new(s: &str) -> Self {
+        // FNV-1a: simple and good enough to spread distinct strings.
+        let hash = s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        Text {
+            hash,
+            text: s.into(),
+        }
+    }
+
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && (Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+    }
+}
+
+impl Eq for Text {}
+
+impl Hash for Text {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(self.hash);
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+/// An append-kv operation with its result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppendOp {
+    /// A get that returned this string.
+    Get(Text),
+    /// Replace the value (happened, or outcome unknown).
+    Put(Text),
+    /// Concatenate to the value (happened, or outcome unknown).
+    Append(Text),
+}
+
+/// Porcupine's kv model: every key starts as the empty string.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AppendKv;
+
+fn text(v: &Value, what: &str) -> Result<Text, String> {
+    v.as_str()
+        .map(Text::new)
+        .ok_or_else(|| format!("expected a string {what}, got {v}"))
+}
+
+fn quote(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() <= MAX {
+        format!("{s:?}")
+    } else {
+        let tail: String = s
+            .chars()
+            .rev()
+            .take(MAX)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!(
+            "\"...{}\" ({} chars)",
+            tail.escape_debug(),
+            s.chars().count()
+        )
+    }
+}
+
+impl Model for AppendKv {
+    type State = Text;
+    type Op = AppendOp;
+
+    fn init(&self) -> Text {
+        Text::new("")
+    }
+
+    fn step(&self, state: &Text, op: &AppendOp) -> Option<Text> {
+        match op {
+            AppendOp::Get(v) => (state == v).then(|| state.clone()),
+            AppendOp::Put(v) => Some(v.clone()),
+            AppendOp::Append(v) => {
+                let mut s = String::with_capacity(state.as_str().len() + v.as_str().len());
+                s.push_str(state.as_str());
+                s.push_str(v.as_str());
+                Some(Text::new(&s))
+            }
+        }
+    }
+
+    fn op(&self, call: &Call<'_>) -> Result<Option<AppendOp>, String> {
+        Ok(match (call.f, call.outcome) {
+            ("get", Outcome::Ok(v)) => Some(AppendOp::Get(text(v, "as the value read")?)),
+            ("get", _) | ("put" | "append", Outcome::Fail(_)) => None,
+            ("put", _) => Some(AppendOp::Put(text(call.arg, "to put")?)),
+            ("append", _) => Some(AppendOp::Append(text(call.arg, "to append")?)),
+            (f, _) => {
+                return Err(format!(
+                    "unknown operation {f:?}: expected get, put or append"
+                ))
+            }
+        })
+    }
+
+    fn describe_op(&self, op: &AppendOp) -> String {
+        match op {
+            AppendOp::Get(v) => format!("get -> {}", quote(v.as_str())),
+            AppendOp::Put(v) => format!("put {}", quote(v.as_str())),
+            AppendOp::Append(v) => format!("append {}", quote(v.as_str())),
+        }
+    }
+
+    fn describe_state(&self, state: &Text) -> String {
+        quote(state.as_str())
+    }
+
+    fn refusal(&self, state: &Text, op: &AppendOp) -> String {
+        match op {
+            AppendOp::Get(_) => format!("the value is {}", quote(state.as_str())),
+            AppendOp::Put(_) | AppendOp::Append(_) => "a put or append is always possible".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn appends_concatenate_and_gets_observe() {
+        let m = AppendKv;
+        let s = m
+            .step(&m.init(), &AppendOp::Append(Text::new("x 1 y")))
+            .unwrap();
+        let s = m.step(&s, &AppendOp::Append(Text::new("x 2 y"))).unwrap();
+        assert_eq!(s.as_str(), "x 1 yx 2 y");
+        assert!(m
+            .step(&s, &AppendOp::Get(Text::new("x 1 yx 2 y")))
+            .is_some());
+        assert!(m.step(&s, &AppendOp::Get(Text::new("x 1 y"))).is_none());
+        assert_eq!(
+            m.step(&s, &AppendOp::Put(Text::new("z"))).unwrap().as_str(),
+            "z"
+        );
+    }
+
+    #[test]
+    fn unknown_gets_are_dropped() {
+        let (null, v) = (json!(null), json!("a"));
+        let call = Call {
+            f: "get",
+            arg: &null,
+            outcome: Outcome::Unknown,
+        };
+        assert_eq!(AppendKv.op(&call), Ok(None));
+        let call = Call {
+            f: "append",
+            arg: &v,
+            outcome: Outcome::Unknown,
+        };
+        assert_eq!(
+            AppendKv.op(&call),
+            Ok(Some(AppendOp::Append(Text::new("a"))))
+        );
+    }
+}

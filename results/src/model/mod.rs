@@ -1,0 +1,165 @@
+//! Sequential specifications the checker linearizes against.
+//!
+//! A [`Model`] is a pure state machine: an initial state and a `step` that
+//! either accepts an operation (giving the next state) or refuses it. The
+//! checker only ever asks "may this operation come next, and where does it
+//! leave us?"; everything about histories (`info`, `fail`, keys) is decided
+//! before the search starts, in [`Model::op`].
+//!
+//! Every model here is checked one key at a time: a map of independent
+//! objects is linearizable iff each object's sub-history is (Herlihy & Wing's
+//! locality), so [`ModelKind::Kv`] is the cas-register applied per key.
+
+mod append;
+mod register;
+
+pub use append::{AppendKv, AppendOp, Text};
+pub use register::{RegOp, Register};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+use std::hash::Hash;
+use std::str::FromStr;
+
+/// How an operation ended, as the model needs to know it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Outcome<'a> {
+    /// It happened; the completion's value (a read's result).
+    Ok(&'a Value),
+    /// It certainly did not happen; the completion's `error`, if any.
+    Fail(Option<&'a str>),
+    /// Unknown (`info`, or no completion at all): it may have taken effect
+    /// at any point after its invoke, or never.
+    Unknown,
+}
+
+/// One client operation of a history, as handed to [`Model::op`].
+#[derive(Clone, Copy, Debug)]
+pub struct Call<'a> {
+    /// The operation's name (`read`, `write`, `cas`, `get`, `put`, `append`).
+    pub f: &'a str,
+    /// The value at invoke: the argument.
+    pub arg: &'a Value,
+    /// What became of it.
+    pub outcome: Outcome<'a>,
+}
+
+/// A sequential specification.
+///
+/// `step` must be pure: the checker memoises on `(set of linearized ops,
+/// state)` and relies on equal states behaving identically.
+pub trait Model: Sync {
+    /// The object's state. Cheap to clone: it is stored once per memo entry.
+    type State: Clone + Eq + Hash + Send + fmt::Debug;
+    /// One operation with everything known about its result.
+    type Op: Send + Sync + fmt::Debug;
+
+    /// The state before any operation.
+    fn init(&self) -> Self::State;
+
+    /// The state after `op`, or `None` if `op` cannot happen in `state`.
+    fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
+
+    /// Turns a history operation into a model operation. `Ok(None)` drops it
+    /// (it constrains nothing, e.g. a failed write); `Err` says what was
+    /// expected instead.
+    ///
+    /// An operation whose outcome is unknown is placed by the checker as if
+    /// it completed at the end of the history, so its model operation must
+    /// accept every state (placing it last then means "never happened").
+    fn op(&self, call: &Call<'_>) -> Result<Option<Self::Op>, String>;
+
+    /// A few words for a person: `read -> 3`, `cas 1->2`.
+    fn describe_op(&self, op: &Self::Op) -> String;
+
+    /// A few words for a person: `3`, `null (never written)`.
+    fn describe_state(&self, state: &Self::State) -> String;
+
+    /// Why `op` cannot happen in `state` (called only when `step` refused).
+    fn refusal(&self, state: &Self::State, op: &Self::Op) -> String;
+}
+
+/// The models `harness check --model` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    /// Integer register with `read` and `write`, per key.
+    Register,
+    /// Integer register with `read`, `write` and `cas`, per key.
+    CasRegister,
+    /// A map of independent cas-registers (the same check as
+    /// [`ModelKind::CasRegister`]: it is always done key by key).
+    Kv,
+    /// A map of strings with `get`, `put` and `append` (Porcupine's kv logs).
+    AppendKv,
+}
+
+impl ModelKind {
+    /// Every model, in the order `--help` lists them.
+    pub const ALL: [ModelKind; 4] = [
+        ModelKind::Register,
+        ModelKind::CasRegister,
+        ModelKind::Kv,
+        ModelKind::AppendKv,
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Register => "register",
+            ModelKind::CasRegister => "cas-register",
+            ModelKind::Kv => "kv",
+            ModelKind::AppendKv => "append-kv",
+        }
+    }
+
+    /// The model a history's operation names call for: `append-kv` if any
+    /// operation is a `get`, `put` or `append`, otherwise `kv`.
+    pub fn detect<'a>(fs: impl IntoIterator<Item = &'a str>) -> ModelKind {
+        let mut fs = fs.into_iter();
+        if fs.any(|f| matches!(f, "get" | "put" | "append")) {
+            ModelKind::AppendKv
+        } else {
+            ModelKind::Kv
+        }
+    }
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ModelKind::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                format!("unknown model {s:?}: expected register, cas-register, kv or append-kv")
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for m in ModelKind::ALL {
+            assert_eq!(m.name().parse::<ModelKind>(), Ok(m));
+        }
+        assert!("set".parse::<ModelKind>().is_err());
+    }
+
+    #[test]
+    fn detection_follows_operation_names() {
+        assert_eq!(ModelKind::detect(["read", "cas"]), ModelKind::Kv);
+        assert_eq!(ModelKind::detect(["get", "append"]), ModelKind::AppendKv);
+    }
+}
