@@ -18,5 +18,6 @@
 pub mod compare;
 pub mod history;
 pub mod latency;
+pub mod report;
 
 pub use history::{Event, EventType, FormatError, History, Process};
