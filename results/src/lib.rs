@@ -15,9 +15,16 @@
 //! assert_eq!(history.events()[1].index, 1);
 //! ```
 
+pub mod check;
 pub mod compare;
+pub mod formats;
 pub mod history;
 pub mod latency;
+pub mod model;
 pub mod report;
+pub mod verdict;
 
+pub use check::{check_history, CheckOptions, CheckReport, KeyReport};
 pub use history::{Event, EventType, FormatError, History, Process};
+pub use model::ModelKind;
+pub use verdict::{Counterexample, Reason, Verdict};
