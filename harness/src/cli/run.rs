@@ -6,8 +6,10 @@ use crate::runner::{self, RunOutcome};
 use crate::scenario::Scenario;
 use anyhow::Context;
 use clap::Args;
+use results::check::{check_history, CheckOptions, CheckReport};
+use results::latency::{self, Latencies};
 use results::store::RunDirWriter;
-use results::{EventType, History, Process};
+use results::{EventType, Process};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -52,17 +54,56 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     );
 
     let (outcome, wall) = timed(|| execute(&scenario));
-    let dir = write_run_dir(&args.out, &scenario, &outcome.history)?;
+    let report = judge(&outcome);
+    let dir = write_run_dir(&args.out, &scenario, &outcome, report.as_ref())?;
 
     print_summary(&outcome, wall);
+    print_verdict(scenario.seed, &outcome, report.as_ref());
     println!("run directory: {}", dir.display());
     println!("replay: harness replay {}", dir.display());
-    match outcome.error {
-        Some(error) => {
-            eprintln!("error: seed {} did not finish: {error}", scenario.seed);
-            Ok(ExitCode::from(super::EXIT_ERROR))
+    Ok(exit_code(&outcome, report.as_ref()))
+}
+
+/// How long the checker may take on one run's history.
+pub(crate) const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Checks a run's history for linearizability. `None` only if the history
+/// cannot be read as operations, which is a harness bug, reported as such.
+pub(crate) fn judge(outcome: &RunOutcome) -> Option<CheckReport> {
+    let options = CheckOptions {
+        timeout: Some(CHECK_TIMEOUT),
+        ..CheckOptions::default()
+    };
+    match check_history(&outcome.history, &options) {
+        Ok(report) => Some(report),
+        Err(error) => {
+            eprintln!("internal error: the run's own history is malformed: {error}");
+            None
         }
-        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// The exit code of one judged run: 3 if it did not finish (or could not
+/// be checked), else the verdict's 0, 1 or 2.
+pub(crate) fn exit_code(outcome: &RunOutcome, report: Option<&CheckReport>) -> ExitCode {
+    match (&outcome.error, report) {
+        (None, Some(report)) => ExitCode::from(report.verdict.exit_code()),
+        _ => ExitCode::from(super::EXIT_ERROR),
+    }
+}
+
+/// Prints the verdict and, for a violation, its counterexample; and why a
+/// run did not finish.
+pub(crate) fn print_verdict(seed: u64, outcome: &RunOutcome, report: Option<&CheckReport>) {
+    if let Some(error) = &outcome.error {
+        println!("ERROR: seed {seed} did not finish: {error}");
+    }
+    if let Some(report) = report {
+        println!("{}", report.summary());
+        let details = report.details();
+        if !details.is_empty() {
+            print!("{details}");
+        }
     }
 }
 
@@ -118,13 +159,22 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs a scenario against the built-in cluster.
 pub fn execute(scenario: &Scenario) -> RunOutcome {
-    runner::run(scenario, crate::single::SingleNode)
+    runner::run(scenario, crate::cluster::Cluster::default())
 }
 
-fn write_run_dir(parent: &Path, scenario: &Scenario, history: &History) -> anyhow::Result<PathBuf> {
+/// Writes a run directory `parent/seed-N` atomically: `config.json`,
+/// `history.jsonl`, `latency.json`, `latency.hdr`, and `verdict.json` when
+/// the history was checked. Returns where it landed.
+pub(crate) fn write_run_dir(
+    parent: &Path,
+    scenario: &Scenario,
+    outcome: &RunOutcome,
+    report: Option<&CheckReport>,
+) -> anyhow::Result<PathBuf> {
     let writer = RunDirWriter::create(parent, &format!("seed-{}", scenario.seed))
         .with_context(|| format!("cannot create a run directory in {}", parent.display()))?;
     let context = || format!("cannot write the run directory in {}", parent.display());
+    let latencies = Latencies::from_history(&outcome.history);
     writer
         .write(
             "config.json",
@@ -132,8 +182,19 @@ fn write_run_dir(parent: &Path, scenario: &Scenario, history: &History) -> anyho
         )
         .with_context(context)?;
     writer
-        .write("history.jsonl", history.to_jsonl())
+        .write("history.jsonl", outcome.history.to_jsonl())
         .with_context(context)?;
+    writer
+        .write(latency::JSON_FILE, latencies.to_json())
+        .with_context(context)?;
+    writer
+        .write(latency::HDR_FILE, latencies.to_hdr())
+        .with_context(context)?;
+    if let Some(report) = report {
+        writer
+            .write("verdict.json", serde_json::to_string_pretty(report)? + "\n")
+            .with_context(context)?;
+    }
     writer.commit().with_context(context)
 }
 
