@@ -1,0 +1,130 @@
+//! `harness sweep` end to end, through the binary: a small sweep passes,
+//! writes its summary and JUnit file, and the shards of a CI matrix cover
+//! the range exactly once.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("harness-sweep-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn harness(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_small_sweep_passes_and_writes_its_summary() {
+    let cwd = scratch("small");
+    let out = harness(
+        &cwd,
+        &[
+            "sweep",
+            "--seeds",
+            "0..4",
+            "--ops",
+            "60",
+            "--jobs",
+            "2",
+            "--junit",
+            "ci/junit.xml",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("4 linearizable, 0 not-linearizable, 0 unknown, 0 error"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("latency, all seeds merged"), "{stdout}");
+
+    let dir = cwd.join("runs/sweep-0-4");
+    let summary = read_json(&dir.join("sweep.json"));
+    assert_eq!(summary["counts"]["linearizable"], 4);
+    let seeds: Vec<u64> = summary["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, [0, 1, 2, 3]);
+    assert!(dir.join("latency.hdr").is_file() && dir.join("latency.json").is_file());
+    let kept = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .count();
+    assert_eq!(
+        kept, 0,
+        "by default only failing seeds keep a run directory"
+    );
+
+    let xml = std::fs::read_to_string(cwd.join("ci/junit.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(doc.root_element().attribute("tests"), Some("4"));
+    assert_eq!(doc.root_element().attribute("failures"), Some("0"));
+    std::fs::remove_dir_all(cwd).unwrap();
+}
+
+#[test]
+fn the_shards_of_a_matrix_cover_the_range_once() {
+    let cwd = scratch("shards");
+    let mut seen = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = harness(
+            &cwd,
+            &[
+                "sweep", "--count", "7", "--seed", "100", "--shard", &shard, "--ops", "30",
+                "--jobs", "1",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary = read_json(&cwd.join(format!("runs/sweep-100-107-shard-{k}-of-3/sweep.json")));
+        assert_eq!(summary["shard"], shard.as_str());
+        seen.extend(
+            summary["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["seed"].as_u64().unwrap()),
+        );
+    }
+    seen.sort();
+    assert_eq!(seen, (100..107).collect::<Vec<u64>>());
+    std::fs::remove_dir_all(cwd).unwrap();
+}
+
+#[test]
+fn bad_flags_are_named() {
+    let cwd = scratch("bad");
+    let out = harness(&cwd, &["sweep", "--seeds", "5..5"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+    let out = harness(&cwd, &["sweep", "--seeds", "0..5", "--shard", "0/2"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 <= K <= N"));
+    let out = harness(&cwd, &["sweep", "--seeds", "0..5", "--nodes", "0"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nodes must be"));
+    std::fs::remove_dir_all(cwd).unwrap();
+}
