@@ -1,6 +1,8 @@
 //! The `harness` command line: one file per subcommand.
 
 mod check;
+mod compare;
+mod report;
 mod run;
 pub mod scenario_args;
 pub mod sweep;
@@ -34,6 +36,10 @@ enum Command {
     Replay(run::ReplayArgs),
     /// Check history files for linearizability.
     Check(check::CheckArgs),
+    /// Compare the latency percentiles of two runs or sweeps (B against A).
+    Compare(compare::CompareArgs),
+    /// Write DIR/report.html: op timeline, fault windows, latency over time.
+    Report(report::ReportArgs),
 }
 
 /// Parses the command line, runs the subcommand, and maps errors to exit
@@ -45,6 +51,8 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Replay(args) => run::replay(args),
         Command::Check(args) => check::check(args),
+        Command::Compare(args) => compare::compare(args),
+        Command::Report(args) => report::report(args),
     };
     match result {
         Ok(code) => code,

@@ -35,8 +35,10 @@ pub fn latency_scatter_svg(
 ) -> io::Result<String> {
     let highlight: BTreeSet<u64> = highlight.iter().copied().collect();
     let ms = |ns: u64| ns as f64 / NS_PER_MS;
-    let floor_ms = 0.001;
-    let y_max = ops.iter().map(|o| ms(o.latency_ns())).fold(1.0, f64::max) * 2.0;
+    let latencies_ms = ops.iter().map(|o| ms(o.latency_ns()));
+    let y_max = latencies_ms.clone().fold(1.0, f64::max) * 2.0;
+    // The log axis starts a little under the fastest op (at least 1 µs).
+    let floor_ms = (latencies_ms.fold(f64::INFINITY, f64::min) / 2.0).clamp(0.001, 1.0);
     let x_max = ms(end_ns).max(1.0);
     let mut svg = String::new();
     {
@@ -50,6 +52,8 @@ pub fn latency_scatter_svg(
             .map_err(plot_error)?;
         chart
             .configure_mesh()
+            .light_line_style(RGBColor(238, 238, 238))
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .x_desc("simulated time of invoke (ms)")
             .y_desc("latency (ms, log scale)")
             .draw()
