@@ -2,6 +2,8 @@
 //! replicated KV cluster, and the runner that drives them under turmoil.
 pub mod clock;
 pub mod cluster;
+pub mod faults;
+pub mod liveness;
 pub mod node_ctx;
 pub mod pause;
 pub mod runner;

@@ -9,13 +9,20 @@
 //!    [`NodeCtx`] per incarnation, so a restarted node gets a fresh rng
 //!    stream and must recover from its disk) and one client host running
 //!    every client worker as a task.
-//! 3. **Drive**: before every `sim.step()` the driver callback may inject
-//!    faults (crash, restart, pause, partition, clock skew); the loop ends
-//!    when every client has finished its ops.
-//! 4. **Collect** the history. A panic anywhere (node, client, driver) or a
+//! 3. **Drive**: before every `sim.step()` the fault executor
+//!    ([`crate::faults`]) applies the scenario's due nemesis actions, then
+//!    the driver callback may inject faults of its own; the loop ends when
+//!    every client has finished its ops.
+//! 4. **Heal and read** (only when the scenario has a nemesis): once the
+//!    clients are done, every open fault is healed and every key is read
+//!    once more; no answer within `quiet_ms` is a liveness failure
+//!    ([`RunOutcome::liveness`]).
+//! 5. **Collect** the history. A panic anywhere (node, client, driver) or a
 //!    simulation error becomes [`RunOutcome::error`], never a pass.
 
 use crate::clock::{SkewClock, EPOCH_NS};
+use crate::faults::FaultExecutor;
+use crate::liveness::FinalReads;
 use crate::node_ctx::NodeCtx;
 use crate::pause::PauseGate;
 use crate::scenario::Scenario;
@@ -31,6 +38,9 @@ use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 use turmoil::Sim;
 use workloads::{Outcome, RegisterWorkload};
+
+/// Where the final reads report a liveness failure.
+type Liveness = Rc<RefCell<Option<String>>>;
 
 /// The port every node listens on.
 pub const NODE_PORT: u16 = 7000;
@@ -48,6 +58,10 @@ pub struct RunOutcome {
     /// Why the run did not finish cleanly (a panic, a simulation error, the
     /// simulated time limit); `None` when every client finished.
     pub error: Option<String>,
+    /// Set when, after the final heal, the system did not answer a read of
+    /// every key within the nemesis's `quiet_ms` (apart from
+    /// linearizability: the history may still be valid).
+    pub liveness: Option<String>,
 }
 
 /// The driver's handle on the nodes: their names, pause gates and clocks,
@@ -132,8 +146,10 @@ pub fn run_with<S: System>(
 ) -> RunOutcome {
     let history = Rc::new(RefCell::new(History::new()));
     let sim_time = Rc::new(Cell::new(Duration::ZERO));
+    let liveness = Rc::new(RefCell::new(None));
     let result = catch_unwind(AssertUnwindSafe(|| {
-        simulate(scenario, system, driver, history.clone(), sim_time.clone())
+        let shared = (history.clone(), sim_time.clone(), liveness.clone());
+        simulate(scenario, system, driver, shared)
     }));
     let error = match result {
         Ok(Ok(())) => None,
@@ -145,6 +161,7 @@ pub fn run_with<S: System>(
         history,
         sim_time: sim_time.get(),
         error,
+        liveness: liveness.take(),
     }
 }
 
@@ -152,8 +169,7 @@ fn simulate<S: System>(
     scenario: &Scenario,
     system: S,
     driver: &mut dyn FnMut(&mut Sim<'_>, &Nodes),
-    history: Rc<RefCell<History>>,
-    sim_time: Rc<Cell<Duration>>,
+    (history, sim_time, liveness): (Rc<RefCell<History>>, Rc<Cell<Duration>>, Liveness),
 ) -> Result<(), String> {
     scenario.validate()?;
     let seeds = Seeds::new(scenario.seed);
@@ -175,16 +191,36 @@ fn simulate<S: System>(
     for id in 0..nodes.len() {
         register_node(&mut sim, &system, &nodes, id, seeds);
     }
+    let leader = {
+        let system = system.clone();
+        Box::new(move || system.leader())
+    };
+    let mut faults =
+        FaultExecutor::for_scenario(scenario, seeds, nodes.clone(), history.clone(), leader);
+    let final_reads = faults.as_ref().map(|f| FinalReads {
+        phase: f.phase(),
+        keys: (0..scenario.workload.keys)
+            .map(RegisterWorkload::key_name)
+            .collect(),
+        deadline: Duration::from_millis(scenario.deadline_ms),
+        quiet: Duration::from_millis(scenario.nemesis.quiet_ms),
+        history: history.clone(),
+        failure: liveness,
+    });
     let clients = ClientPlan {
         scenario: scenario.clone(),
         names: nodes.names().to_vec(),
         seeds,
         history,
+        final_reads,
     };
     sim.client(CLIENT_HOST, clients.run(system));
 
-    // 3. Drive.
+    // 3. Drive: due faults first, then the caller's driver.
     loop {
+        if let Some(faults) = faults.as_mut() {
+            faults.before_step(&mut sim);
+        }
         driver(&mut sim, &nodes);
         let finished = sim.step().map_err(|e| e.to_string());
         sim_time.set(sim.elapsed());
@@ -227,6 +263,7 @@ struct ClientPlan {
     names: Vec<String>,
     seeds: Seeds,
     history: Rc<RefCell<History>>,
+    final_reads: Option<FinalReads>,
 }
 
 impl ClientPlan {
@@ -254,6 +291,16 @@ impl ClientPlan {
         }
         for task in tasks {
             task.await?;
+        }
+        if let Some(reads) = self.final_reads {
+            let worker = self.scenario.clients;
+            let client = system.client(ClientCtx {
+                worker,
+                names: self.names.clone(),
+                port: NODE_PORT,
+                rng: self.seeds.stream("client", worker as u64),
+            });
+            reads.run(client).await;
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! A run's complete configuration: everything needed to replay it, saved as
 //! `config.json`.
 
+use nemeses::NemesisConfig;
 use serde::{Deserialize, Serialize};
 use workloads::RegisterWorkload;
 
@@ -33,6 +34,9 @@ pub struct Scenario {
     pub sim_ms_max: u64,
     /// The version of the harness that wrote this scenario.
     pub harness_version: String,
+    /// The faults: which nemeses, how often, their knobs (default: none).
+    #[serde(default)]
+    pub nemesis: NemesisConfig,
 }
 
 impl Default for Scenario {
@@ -49,6 +53,7 @@ impl Default for Scenario {
             latency_ms_max: 5,
             sim_ms_max: 600_000,
             harness_version: HARNESS_VERSION.to_string(),
+            nemesis: NemesisConfig::none(),
         }
     }
 }
@@ -82,7 +87,7 @@ impl Scenario {
                 self.latency_ms_min, self.latency_ms_max
             ));
         }
-        Ok(())
+        self.nemesis.validate(self.nodes)
     }
 
     /// The host names of the nodes: `n1`, `n2`, …

@@ -23,6 +23,13 @@ pub trait System: 'static {
     /// A client adapter for one client worker. Called once per worker; the
     /// adapter outlives the worker's processes (see [`Client::reset`]).
     fn client(&self, ctx: ClientCtx) -> Self::Client;
+
+    /// The node that leads right now, if the system knows (the
+    /// isolate-leader partition cuts it off; without a leader it isolates
+    /// a node drawn in advance). `None` by default.
+    fn leader(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// What a client adapter is given.

@@ -1,0 +1,275 @@
+//! The fault executor: applies a [`Schedule`] between simulation steps,
+//! records every start and end in the history (process `"nemesis"`), and
+//! heals everything when the workload is over.
+//!
+//! It is thin on purpose: faults are data ([`nemeses::Fault`]); this file
+//! only maps them onto turmoil's verbs, the nodes' pause gates and clocks.
+//! Link faults overlap (a burst and a partition on the same link), and
+//! turmoil's verbs do not stack, so every link fault adds claims to a
+//! [`LinkTable`] and the executor moves each touched link from its old
+//! state to its new one.
+
+use crate::liveness::{RunPhase, Stage};
+use crate::runner::{Nodes, CLIENT_HOST};
+use crate::scenario::Scenario;
+use crate::seeds::Seeds;
+use nemeses::{
+    Action, ClockChange, Delay, Fault, Heal, Host, Link, LinkState, LinkTable, Phase, Schedule,
+    Target,
+};
+use results::{Event, History};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+use turmoil::Sim;
+
+/// Which node leads right now, if the system can tell (for the
+/// isolate-leader partition).
+pub type LeaderProbe = Box<dyn Fn() -> Option<usize>>;
+
+/// Applies a run's fault schedule. See the module docs.
+pub struct FaultExecutor {
+    actions: Vec<Action>,
+    next: usize,
+    nodes: Nodes,
+    history: Rc<RefCell<History>>,
+    links: LinkTable,
+    open: BTreeMap<u64, Fault>,
+    leader: LeaderProbe,
+    phase: RunPhase,
+    latency_ms: (u64, u64),
+}
+
+impl FaultExecutor {
+    /// The executor of `scenario.nemesis`, or `None` when it injects
+    /// nothing. Its schedule is drawn from the `("nemesis", kind)` streams
+    /// for the whole simulated-time budget (`sim_ms_max`); the workload's
+    /// end cuts it short.
+    pub fn for_scenario(
+        scenario: &Scenario,
+        seeds: Seeds,
+        nodes: Nodes,
+        history: Rc<RefCell<History>>,
+        leader: LeaderProbe,
+    ) -> Option<FaultExecutor> {
+        if !scenario.nemesis.is_active() {
+            return None;
+        }
+        let target = Target {
+            nodes: scenario.nodes,
+            deadline_ms: scenario.deadline_ms,
+            horizon_ms: scenario.sim_ms_max,
+        };
+        let schedule = Schedule::draw(&scenario.nemesis, target, &mut |kind| {
+            seeds.stream("nemesis", kind.stream())
+        });
+        Some(FaultExecutor {
+            actions: schedule.actions,
+            next: 0,
+            nodes,
+            history,
+            links: LinkTable::new(),
+            open: BTreeMap::new(),
+            leader,
+            phase: RunPhase::default(),
+            latency_ms: (scenario.latency_ms_min, scenario.latency_ms_max),
+        })
+    }
+
+    /// The stage shared with the client host's final reads.
+    pub fn phase(&self) -> RunPhase {
+        self.phase.clone()
+    }
+
+    /// Called before every step: applies the actions that are due, or,
+    /// once the workload is over, heals every open fault.
+    pub fn before_step(&mut self, sim: &mut Sim<'_>) {
+        match self.phase.get() {
+            Stage::Workload => {
+                let now_ms = sim.elapsed().as_millis() as u64;
+                while let Some(action) = self.actions.get(self.next).filter(|a| a.at_ms <= now_ms) {
+                    let action = action.clone();
+                    self.next += 1;
+                    match action.phase {
+                        Phase::Start => self.start(sim, action.id, action.fault),
+                        Phase::End => self.end(sim, action.id, false),
+                    }
+                }
+            }
+            Stage::WorkloadDone => {
+                let open: Vec<u64> = self.open.keys().copied().collect();
+                for id in open {
+                    self.end(sim, id, true);
+                }
+                self.phase.set(Stage::Healed);
+            }
+            Stage::Healed => {}
+        }
+    }
+
+    fn start(&mut self, sim: &mut Sim<'_>, id: u64, fault: Fault) {
+        let now = sim.elapsed();
+        let mut value = fault.describe(&|h| self.host_name(h));
+        let before = self.links.clone();
+        let touched: Vec<Link> = match &fault {
+            Fault::Pause { node, .. } => {
+                self.nodes.gate(*node).pause();
+                vec![]
+            }
+            Fault::Crash { node, .. } => {
+                self.nodes.crash(sim, *node);
+                vec![]
+            }
+            Fault::Clock(c) => {
+                let clock = self.nodes.clock(c.node);
+                match c.change {
+                    ClockChange::Bump { delta_ms } => clock.bump(now, delta_ms * 1_000_000),
+                    ClockChange::Drift { ppm } => clock.set_drift(now, ppm),
+                    ClockChange::Strobe {
+                        delta_ms,
+                        period_ms,
+                    } => clock.set_strobe(
+                        now,
+                        delta_ms * 1_000_000,
+                        Duration::from_millis(period_ms),
+                    ),
+                }
+                vec![]
+            }
+            Fault::Timeout { node, .. } => {
+                self.links.hold(id, Host::Node(*node), Host::Clients);
+                vec![nemeses::links::link(Host::Node(*node), Host::Clients)]
+            }
+            Fault::Delay(Delay::Burst { links, .. }) => {
+                links.iter().for_each(|&(a, b)| self.links.hold(id, a, b));
+                links.clone()
+            }
+            Fault::Delay(Delay::Slow {
+                links,
+                latency_ms,
+                jitter_ms,
+                ..
+            }) => {
+                let (min, max) = (*latency_ms, latency_ms + jitter_ms);
+                links
+                    .iter()
+                    .for_each(|&(a, b)| self.links.slow(id, a, b, min, max));
+                links.clone()
+            }
+            Fault::Partition(p) => {
+                let leader = (self.leader)();
+                let cuts = p.shape.cuts(self.nodes.len(), leader);
+                cuts.iter()
+                    .for_each(|&(from, to)| self.links.cut(id, from, to));
+                let names: Vec<[String; 2]> = cuts
+                    .iter()
+                    .map(|&(a, b)| [self.host_name(a), self.host_name(b)])
+                    .collect();
+                insert(&mut value, "cut", json!(names));
+                insert(
+                    &mut value,
+                    "leader",
+                    json!(leader.map(|l| self.nodes.name(l))),
+                );
+                cuts.iter()
+                    .map(|&(a, b)| nemeses::links::link(a, b))
+                    .collect()
+            }
+        };
+        self.sync_links(sim, &before, &touched);
+        insert(&mut value, "id", json!(id));
+        self.record(now, &format!("{}-start", fault.kind()), value);
+        self.open.insert(id, fault);
+    }
+
+    fn end(&mut self, sim: &mut Sim<'_>, id: u64, at_final_heal: bool) {
+        let Some(fault) = self.open.remove(&id) else {
+            return; // already healed (by the final heal)
+        };
+        let heal = fault.heal();
+        match heal {
+            Heal::Resume(node) => self.nodes.gate(node).resume(),
+            Heal::Restart(node) => self.nodes.restart(sim, node),
+            Heal::ResetClock(node) => self.nodes.clock(node).reset(),
+            Heal::Links => {
+                let before = self.links.clone();
+                let touched = self.links.remove(id);
+                self.sync_links(sim, &before, &touched);
+            }
+        }
+        let mut value = fault.describe(&|h| self.host_name(h));
+        insert(&mut value, "id", json!(id));
+        insert(&mut value, "heal", json!(heal.name()));
+        if at_final_heal {
+            insert(&mut value, "final", json!(true));
+        }
+        self.record(sim.elapsed(), &format!("{}-end", fault.kind()), value);
+    }
+
+    /// Moves every touched link from its state in `before` to its state now.
+    fn sync_links(&self, sim: &mut Sim<'_>, before: &LinkTable, touched: &[Link]) {
+        for &(a, b) in touched {
+            let (x, y) = (self.host_name(a), self.host_name(b));
+            let (x, y) = (x.as_str(), y.as_str());
+            let (old, new) = (before.state(a, b), self.links.state(a, b));
+            let cut_new = |sim: &mut Sim<'_>| match new {
+                LinkState::Cut {
+                    forward: true,
+                    backward: true,
+                } => sim.partition(x, y),
+                LinkState::Cut { forward: true, .. } => sim.partition_oneway(x, y),
+                LinkState::Cut { .. } => sim.partition_oneway(y, x),
+                LinkState::Held => sim.hold(x, y),
+                LinkState::Healthy => {}
+            };
+            match (old, new) {
+                _ if old == new => {}
+                // A two-way cut drops the held messages with the rest.
+                (
+                    LinkState::Held,
+                    LinkState::Cut {
+                        forward: true,
+                        backward: true,
+                    },
+                ) => cut_new(sim),
+                // One way: drop that way's held messages, deliver the others.
+                (LinkState::Held, LinkState::Cut { .. }) => {
+                    cut_new(sim);
+                    sim.release(x, y);
+                    cut_new(sim);
+                }
+                (LinkState::Held, _) => sim.release(x, y),
+                (LinkState::Cut { .. }, _) => {
+                    sim.repair(x, y);
+                    cut_new(sim);
+                }
+                (LinkState::Healthy, _) => cut_new(sim),
+            }
+            if before.latency(a, b) != self.links.latency(a, b) {
+                let (min, max) = self.links.latency(a, b).unwrap_or(self.latency_ms);
+                sim.set_link_latency(x, y, Duration::from_millis(min));
+                sim.set_link_max_message_latency(x, y, Duration::from_millis(max));
+            }
+        }
+    }
+
+    fn host_name(&self, host: Host) -> String {
+        match host {
+            Host::Node(i) => self.nodes.name(i).to_string(),
+            Host::Clients => CLIENT_HOST.to_string(),
+        }
+    }
+
+    fn record(&self, now: Duration, f: &str, value: Value) {
+        let event = Event::nemesis(f, value);
+        self.history.borrow_mut().push(now.as_nanos() as u64, event);
+    }
+}
+
+fn insert(value: &mut Value, key: &str, item: Value) {
+    if let Value::Object(map) = value {
+        map.insert(key.to_string(), item);
+    }
+}
