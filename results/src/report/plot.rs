@@ -5,6 +5,7 @@ use super::faults::FaultWindow;
 use super::{fault_colour, outcome_colour};
 use crate::latency::{CompletedOp, Latencies, Outcome};
 use hdrhistogram::Histogram;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::collections::BTreeSet;
 use std::io;
@@ -68,29 +69,7 @@ pub fn latency_scatter_svg(
                 )
             }))
             .map_err(plot_error)?;
-        for outcome in Outcome::ALL {
-            let colour = rgb(outcome_colour(outcome));
-            let points = ops.iter().filter(|o| o.outcome == outcome).map(|o| {
-                let y = ms(o.latency_ns()).max(floor_ms);
-                Circle::new((ms(o.invoke_ns), y), 2, colour.filled())
-            });
-            chart
-                .draw_series(points)
-                .map_err(plot_error)?
-                .label(outcome.as_str())
-                .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
-        }
-        let lit = ops.iter().filter(|o| {
-            highlight.contains(&o.invoke_index) || highlight.contains(&o.complete_index)
-        });
-        chart
-            .draw_series(lit.map(|o| {
-                let y = ms(o.latency_ns()).max(floor_ms);
-                Circle::new((ms(o.invoke_ns), y), 6, BLACK.stroke_width(2))
-            }))
-            .map_err(plot_error)?
-            .label("highlighted")
-            .legend(|(x, y)| Circle::new((x, y), 5, BLACK.stroke_width(2)));
+        draw_ops(&mut chart, ops, &highlight, floor_ms)?;
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
@@ -101,6 +80,44 @@ pub fn latency_scatter_svg(
         root.present().map_err(plot_error)?;
     }
     Ok(svg)
+}
+
+/// The scatter's chart: linear ms across, log ms up.
+type ScatterChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, LogCoord<f64>>>;
+
+/// One dot per op, coloured by outcome, and a black ring on highlighted ops.
+fn draw_ops(
+    chart: &mut ScatterChart<'_, '_>,
+    ops: &[CompletedOp],
+    highlight: &BTreeSet<u64>,
+    floor_ms: f64,
+) -> io::Result<()> {
+    let ms = |ns: u64| ns as f64 / NS_PER_MS;
+    for outcome in Outcome::ALL {
+        let colour = rgb(outcome_colour(outcome));
+        let points = ops.iter().filter(|o| o.outcome == outcome).map(|o| {
+            let y = ms(o.latency_ns()).max(floor_ms);
+            Circle::new((ms(o.invoke_ns), y), 2, colour.filled())
+        });
+        chart
+            .draw_series(points)
+            .map_err(plot_error)?
+            .label(outcome.as_str())
+            .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
+    }
+    let lit = ops
+        .iter()
+        .filter(|o| highlight.contains(&o.invoke_index) || highlight.contains(&o.complete_index));
+    chart
+        .draw_series(lit.map(|o| {
+            let y = ms(o.latency_ns()).max(floor_ms);
+            Circle::new((ms(o.invoke_ns), y), 6, BLACK.stroke_width(2))
+        }))
+        .map_err(plot_error)?
+        .label("highlighted")
+        .legend(|(x, y)| Circle::new((x, y), 5, BLACK.stroke_width(2)));
+    Ok(())
 }
 
 /// The x coordinate of quantile `q` in "nines": 0 at 0%, 1 at 90%, 2 at
