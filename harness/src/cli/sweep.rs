@@ -18,7 +18,7 @@ use crate::sweep::verdict::{judge, SeedVerdict};
 use crate::sweep::{junit, pool};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use results::latency::Latencies;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -231,9 +231,15 @@ fn progress_bar(len: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let template = "{bar:30.cyan/blue} {pos}/{len} seeds, {msg}, {per_sec}, ETA {eta}";
-    let style =
-        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    let template = "{bar:30.cyan/blue} {pos}/{len} seeds, {msg}, {rate}, ETA {eta}";
+    let style = ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1} seeds/s", state.per_sec());
+            },
+        );
     let bar = ProgressBar::new(len).with_style(style);
     bar.set_message("0 failing");
     bar
