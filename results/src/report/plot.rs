@@ -186,6 +186,7 @@ pub fn percentile_plot_svg(
             .map_err(plot_error)?;
         chart
             .configure_mesh()
+            .light_line_style(RGBColor(238, 238, 238))
             .x_labels(x_max as usize + 1)
             .x_label_formatter(&|x| nines_label(*x))
             .x_desc("percentile")
