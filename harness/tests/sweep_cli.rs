@@ -49,7 +49,7 @@ fn a_small_sweep_passes_and_writes_its_summary() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("4 linearizable, 0 not-linearizable, 0 unknown, 0 error"),
+        stdout.contains("4 linearizable, 0 not-linearizable, 0 unknown, 0 liveness, 0 error"),
         "{stdout}"
     );
     assert!(stdout.contains("latency, all seeds merged"), "{stdout}");

@@ -1,9 +1,10 @@
 //! The JUnit XML report of a sweep, for CI systems: one test case per seed
 //! of the shard. A seed that did not pass is a `failure` (not linearizable,
-//! unknown) or an `error` (the run did not finish), whose message is the
+//! liveness, unknown) or an `error` (the run did not finish), whose message is the
 //! command that replays it; a seed that never ran is `skipped`.
 
 use super::summary::{Stopped, SweepSummary};
+use super::verdict::SeedVerdict;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
@@ -16,9 +17,9 @@ pub fn report(summary: &SweepSummary, rerun: &dyn Fn(u64) -> String) -> Report {
         let status = if r.verdict.is_pass() {
             TestCaseStatus::success()
         } else {
-            let kind = match r.verdict.exit_code() {
-                1 | 2 => NonSuccessKind::Failure,
-                _ => NonSuccessKind::Error,
+            let kind = match r.verdict {
+                SeedVerdict::Error { .. } => NonSuccessKind::Error,
+                _ => NonSuccessKind::Failure,
             };
             let replay = match &r.dir {
                 Some(dir) => format!("harness replay {}", dir.display()),

@@ -98,7 +98,8 @@ impl SweepSummary {
     }
 
     /// 0 only if every seed of the shard ran and was linearizable; else the
-    /// code of the worst verdict (1 not linearizable, 3 error, 2 unknown),
+    /// code of the worst verdict (1 not linearizable, 3 error, 4 liveness,
+    /// 2 unknown),
     /// or [`EXIT_INTERRUPTED`] if all that ran passed but some never ran.
     pub fn exit_code(&self) -> u8 {
         match self.failures().max_by_key(|r| r.verdict.rank()) {

@@ -1,8 +1,9 @@
 //! The verdict on one seed of a sweep, and the sweep's exit code.
 //!
 //! A seed whose run did not finish (a panic, a simulation error, the
-//! simulated time limit) is an `error`: a failure with its own label, never
-//! a pass, whatever its partial history looks like.
+//! simulated time limit) is an `error`, and one whose healed cluster did
+//! not answer every key in time is a `liveness` failure: each a failure
+//! with its own label, never a pass, whatever the history looks like.
 
 use crate::runner::RunOutcome;
 use results::check::{check_history, CheckOptions, CheckReport};
@@ -14,6 +15,9 @@ use std::time::Duration;
 /// Wall-clock budget of the linearizability check of one seed; past it the
 /// seed is `unknown`.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Exit code of a liveness failure (as `harness run`'s).
+pub const EXIT_LIVENESS: u8 = 4;
 
 /// What one seed came to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -31,6 +35,12 @@ pub enum SeedVerdict {
         /// Why it gave up.
         detail: String,
     },
+    /// After the final heal, the system did not answer a read of every key
+    /// in time (the history itself was linearizable or unknown).
+    Liveness {
+        /// Which keys went unanswered, and the checker's summary.
+        detail: String,
+    },
     /// The run did not finish, or its history could not be checked or
     /// written.
     Error {
@@ -41,7 +51,13 @@ pub enum SeedVerdict {
 
 impl SeedVerdict {
     /// Every label, in the order a summary lists them.
-    pub const LABELS: [&'static str; 4] = ["linearizable", "not-linearizable", "unknown", "error"];
+    pub const LABELS: [&'static str; 5] = [
+        "linearizable",
+        "not-linearizable",
+        "unknown",
+        "liveness",
+        "error",
+    ];
 
     /// `linearizable`, `not-linearizable`, `unknown` or `error`.
     pub fn label(&self) -> &'static str {
@@ -49,7 +65,8 @@ impl SeedVerdict {
             SeedVerdict::Linearizable => Self::LABELS[0],
             SeedVerdict::NotLinearizable { .. } => Self::LABELS[1],
             SeedVerdict::Unknown { .. } => Self::LABELS[2],
-            SeedVerdict::Error { .. } => Self::LABELS[3],
+            SeedVerdict::Liveness { .. } => Self::LABELS[3],
+            SeedVerdict::Error { .. } => Self::LABELS[4],
         }
     }
 
@@ -64,29 +81,32 @@ impl SeedVerdict {
             SeedVerdict::Linearizable => "",
             SeedVerdict::NotLinearizable { detail }
             | SeedVerdict::Unknown { detail }
+            | SeedVerdict::Liveness { detail }
             | SeedVerdict::Error { detail } => detail,
         }
     }
 
     /// The exit code of a sweep that saw only this verdict: 0
-    /// linearizable, 1 not linearizable, 2 unknown, 3 error.
+    /// linearizable, 1 not linearizable, 2 unknown, 3 error, 4 liveness.
     pub fn exit_code(&self) -> u8 {
         match self {
             SeedVerdict::Linearizable => 0,
             SeedVerdict::NotLinearizable { .. } => 1,
             SeedVerdict::Unknown { .. } => 2,
             SeedVerdict::Error { .. } => crate::cli::EXIT_ERROR,
+            SeedVerdict::Liveness { .. } => EXIT_LIVENESS,
         }
     }
 
     /// How bad it is, for the sweep's exit code: not linearizable over
-    /// error over unknown over linearizable.
+    /// error over liveness over unknown over linearizable.
     pub fn rank(&self) -> u8 {
         match self {
             SeedVerdict::Linearizable => 0,
             SeedVerdict::Unknown { .. } => 1,
-            SeedVerdict::Error { .. } => 2,
-            SeedVerdict::NotLinearizable { .. } => 3,
+            SeedVerdict::Liveness { .. } => 2,
+            SeedVerdict::Error { .. } => 3,
+            SeedVerdict::NotLinearizable { .. } => 4,
         }
     }
 }
@@ -119,13 +139,16 @@ pub fn judge(outcome: &RunOutcome) -> (SeedVerdict, Option<CheckReport>) {
         }
     };
     let detail = format!("{}\n{}", report.summary(), report.details());
-    let verdict = match (&outcome.error, &report.verdict) {
-        (Some(error), _) => SeedVerdict::Error {
+    let verdict = match (&outcome.error, &report.verdict, &outcome.liveness) {
+        (Some(error), _, _) => SeedVerdict::Error {
             detail: format!("the run did not finish: {error}\n{detail}"),
         },
-        (None, Verdict::Valid) => SeedVerdict::Linearizable,
-        (None, Verdict::Invalid(_)) => SeedVerdict::NotLinearizable { detail },
-        (None, Verdict::Unknown(_)) => SeedVerdict::Unknown { detail },
+        (None, Verdict::Invalid(_), _) => SeedVerdict::NotLinearizable { detail },
+        (None, _, Some(liveness)) => SeedVerdict::Liveness {
+            detail: format!("{liveness}\n{detail}"),
+        },
+        (None, Verdict::Valid, None) => SeedVerdict::Linearizable,
+        (None, Verdict::Unknown(_), None) => SeedVerdict::Unknown { detail },
     };
     (verdict, Some(report))
 }
