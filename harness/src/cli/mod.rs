@@ -43,9 +43,22 @@ enum Command {
 }
 
 /// Parses the command line, runs the subcommand, and maps errors to exit
-/// code 3 with a message on stderr.
+/// code 3 with a message on stderr. A malformed command line is an error
+/// too (3, not clap's usual 2, which here means "unknown" verdict);
+/// `--help` and `--version` exit 0.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print(); // best effort: stdout/stderr may be closed
+            return match err.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(EXIT_ERROR),
+            };
+        }
+    };
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::sweep(args),
