@@ -1,13 +1,13 @@
 //! One test per nemesis, each showing its effect in the simulation against
 //! the single-node system (the server is node 0, `n1`).
 
-mod common;
+mod nemeses_support;
 
-use common::{completed, nemesis_events, ops, scripted, Ticking, MS};
 use harness::clock::EPOCH_NS;
 use harness::runner::{run, run_with};
 use harness::single::SingleNode;
 use nemeses::{ClockChange, ClockFault, Delay, Fault, Host, Partition, PartitionFault};
+use nemeses_support::{completed, nemesis_events, ops, scripted, Ticking, MS};
 use results::EventType::{Info, Ok};
 
 #[test]

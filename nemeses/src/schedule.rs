@@ -216,6 +216,7 @@ mod tests {
     fn weights_set_the_rates_and_kinds_draw_independently() {
         let mut config = NemesisConfig::with_kinds(&[Kind::Pause, Kind::Clock]);
         config.kinds.insert(Kind::Pause, 3);
+        config.interval_ms = 1_000;
         let schedule = Schedule::draw(&config, TARGET, &mut streams(5));
         let count = |k| schedule.starts().filter(|a| a.fault.kind() == k).count();
         assert!(

@@ -52,6 +52,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         "seed {}: {} nodes, {} clients, {} ops over {} keys",
         scenario.seed, scenario.nodes, scenario.clients, scenario.ops, scenario.workload.keys
     );
+    println!("nemesis: {}", scenario.nemesis.mix());
 
     let (outcome, wall) = timed(|| execute(&scenario));
     let report = judge(&outcome);
@@ -83,11 +84,20 @@ pub(crate) fn judge(outcome: &RunOutcome) -> Option<CheckReport> {
     }
 }
 
+/// Exit code of a run whose healed cluster did not answer every key in
+/// time (a liveness failure), when its history is not also invalid.
+pub(crate) const EXIT_LIVENESS: u8 = 4;
+
 /// The exit code of one judged run: 3 if it did not finish (or could not
-/// be checked), else the verdict's 0, 1 or 2.
+/// be checked), 1 if not linearizable, 4 on a liveness failure, else the
+/// verdict's 0 or 2.
 pub(crate) fn exit_code(outcome: &RunOutcome, report: Option<&CheckReport>) -> ExitCode {
     match (&outcome.error, report) {
-        (None, Some(report)) => ExitCode::from(report.verdict.exit_code()),
+        (None, Some(report)) => match report.verdict.exit_code() {
+            1 => ExitCode::from(1),
+            _ if outcome.liveness.is_some() => ExitCode::from(EXIT_LIVENESS),
+            code => ExitCode::from(code),
+        },
         _ => ExitCode::from(super::EXIT_ERROR),
     }
 }
@@ -97,6 +107,9 @@ pub(crate) fn exit_code(outcome: &RunOutcome, report: Option<&CheckReport>) -> E
 pub(crate) fn print_verdict(seed: u64, outcome: &RunOutcome, report: Option<&CheckReport>) {
     if let Some(error) = &outcome.error {
         println!("ERROR: seed {seed} did not finish: {error}");
+    }
+    if let Some(liveness) = &outcome.liveness {
+        println!("LIVENESS FAILURE: seed {seed}: {liveness}");
     }
     if let Some(report) = report {
         println!("{}", report.summary());
