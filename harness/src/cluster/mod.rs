@@ -82,4 +82,8 @@ impl System for Cluster {
     fn client(&self, ctx: ClientCtx) -> ClusterClient {
         ClusterClient::new(ctx, &self.config)
     }
+
+    fn leader(&self) -> Option<usize> {
+        self.status.leader()
+    }
 }
