@@ -7,7 +7,8 @@
 //! - [`kv`]: the state machine (registers, with request de-duplication);
 //! - [`storage`]: term, vote and log on the simulated disk, synced before
 //!   anything that depends on them is sent;
-//! - [`node`], [`transport`], [`proto`]: the IO shell, TCP links and framing;
+//! - [`node`], [`transport`], [`proto`], [`wire`]: the IO shell, TCP links,
+//!   messages, framing and their binary encoding;
 //! - [`client`]: the client adapter; [`status`]: the observation board.
 //!
 //! ```no_run
@@ -32,6 +33,7 @@ pub mod raft;
 pub mod status;
 pub mod storage;
 pub mod transport;
+pub mod wire;
 
 #[cfg(test)]
 mod raft_tests;

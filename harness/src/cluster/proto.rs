@@ -1,10 +1,11 @@
 //! What travels between nodes and between clients and nodes, and how it is
-//! framed on a TCP stream: a 4-byte big-endian length, then a JSON body.
+//! framed on a TCP stream: a 4-byte big-endian length, then the body in the
+//! binary encoding of [`super::wire`].
 //!
 //! Each frame is written with one `write_all` of a single buffer, so under
 //! turmoil it is one TCP segment.
 
-use serde::de::DeserializeOwned;
+use super::wire::{decode, Wire};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use workloads::Op;
@@ -161,9 +162,9 @@ pub enum Hello {
 }
 
 /// Encodes `value` as one length-prefixed frame.
-pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+pub fn encode<T: Wire>(value: &T) -> Vec<u8> {
     let mut frame = vec![0u8; 4];
-    serde_json::to_writer(&mut frame, value).expect("protocol types always serialize");
+    value.put(&mut frame);
     let len = (frame.len() - 4) as u32;
     frame[..4].copy_from_slice(&len.to_be_bytes());
     frame
@@ -174,7 +175,7 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 pub async fn read_frame<R, T>(reader: &mut R, buf: &mut Vec<u8>) -> std::io::Result<Option<T>>
 where
     R: AsyncRead + Unpin,
-    T: DeserializeOwned,
+    T: Wire,
 {
     let mut len = [0u8; 4];
     match reader.read_exact(&mut len).await {
@@ -190,9 +191,9 @@ where
     }
     buf.resize(len, 0);
     reader.read_exact(buf).await?;
-    serde_json::from_slice(buf)
+    decode(buf)
         .map(Some)
-        .map_err(|e| invalid(format!("undecodable frame: {e}")))
+        .ok_or_else(|| invalid(format!("undecodable frame of {len} bytes")))
 }
 
 fn invalid(message: String) -> std::io::Error {

@@ -127,3 +127,26 @@ fn the_same_seed_gives_the_same_history() {
     assert_eq!(first, jsonl(3));
     assert_ne!(first, jsonl(4));
 }
+
+#[test]
+#[ignore]
+#[allow(clippy::disallowed_methods)]
+fn scratch_speed() {
+    let s = Scenario {
+        ops: 10_000,
+        think_ms_max: 0,
+        ..Scenario::with_seed(1)
+    };
+    let t = std::time::Instant::now();
+    let outcome = run(&s, Cluster::default());
+    let wall = t.elapsed();
+    let events = outcome.history.events();
+    println!(
+        "sim {:?} wall {:?} ok {} fail {} info {}",
+        outcome.sim_time,
+        wall,
+        count(events, EventType::Ok),
+        count(events, EventType::Fail),
+        count(events, EventType::Info)
+    );
+}

@@ -1,12 +1,14 @@
 //! Durable Raft state on turmoil's simulated disk: one append-only file of
 //! records (term/vote, entries, truncations), replayed at start.
 //!
-//! Each record is framed as `[len: u32 BE][checksum: u32 BE][JSON]`. A crash
+//! Each record is framed as `[len: u32 BE][checksum: u32 BE][body]`, the
+//! body in the binary encoding of [`super::wire`]. A crash
 //! loses unsynced writes and may tear the last one; replay stops at the
 //! first incomplete or corrupt record and cuts the file there, so later
 //! appends start from a clean tail.
 
 use super::raft::{Durable, Record};
+use super::wire::{decode, Wire};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use turmoil::fs::shim::std::fs::{create_dir_all, sync_dir, File, OpenOptions};
@@ -99,7 +101,7 @@ impl Storage {
 fn encode_record(record: &Record, buf: &mut Vec<u8>) {
     let start = buf.len();
     buf.extend_from_slice(&[0u8; 8]);
-    serde_json::to_writer(&mut *buf, record).expect("records always serialize");
+    record.put(buf);
     let body = &buf[start + 8..];
     let (len, sum) = (body.len() as u32, checksum(body));
     buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
@@ -127,7 +129,7 @@ fn decode_at(bytes: &[u8], at: usize) -> Option<(Record, usize)> {
     if checksum(body) != sum {
         return None;
     }
-    let record = serde_json::from_slice(body).ok()?;
+    let record = decode(body)?;
     Some((record, at + 8 + len))
 }
 
