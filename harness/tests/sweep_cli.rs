@@ -128,3 +128,60 @@ fn bad_flags_are_named() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nodes must be"));
     std::fs::remove_dir_all(cwd).unwrap();
 }
+
+#[test]
+fn failing_seeds_keep_their_runs_and_a_run_line_that_reproduces_them() {
+    // A 1 ms answer window after the final heal: every seed is a liveness
+    // failure (exit 4), a real failure of the real cluster.
+    let cwd = scratch("failing");
+    let out = harness(
+        &cwd,
+        &[
+            "sweep",
+            "--seeds",
+            "10..13",
+            "--ops",
+            "40",
+            "--quiet-ms",
+            "1",
+            "--junit",
+            "j.xml",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("3 liveness"), "{stdout}");
+    let dir = cwd.join("runs/sweep-10-13");
+    for seed in 10..13 {
+        assert!(
+            dir.join(format!("seed-{seed}/history.jsonl")).is_file(),
+            "seed {seed} kept"
+        );
+        let replay = format!("harness replay runs/sweep-10-13/seed-{seed}");
+        assert!(stdout.contains(&replay), "{stdout}");
+    }
+    let xml = std::fs::read_to_string(cwd.join("j.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(doc.root_element().attribute("failures"), Some("3"));
+
+    // The printed `harness run` line reruns seed 11 to the same history.
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("harness run --seed 11 "))
+        .unwrap();
+    let mut args: Vec<&str> = line.split_whitespace().skip(1).collect();
+    args.extend(["--out", "rerun"]);
+    let rerun = harness(&cwd, &args);
+    assert_eq!(
+        rerun.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&rerun.stdout)
+    );
+    let history = |p: PathBuf| std::fs::read_to_string(p).unwrap();
+    assert_eq!(
+        history(cwd.join("rerun/seed-11/history.jsonl")),
+        history(dir.join("seed-11/history.jsonl"))
+    );
+    std::fs::remove_dir_all(cwd).unwrap();
+}

@@ -71,7 +71,8 @@ pub struct SweepArgs {
 pub enum Keep {
     /// Every seed.
     All,
-    /// Only seeds that were not linearizable, unknown or errors.
+    /// Only seeds that did not pass (not linearizable, unknown, liveness,
+    /// error).
     Failures,
 }
 
@@ -127,12 +128,12 @@ pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode>
     let progress = progress_bar(seeds.len() as u64);
     let mut results = Vec::with_capacity(seeds.len());
     let mut latencies = Latencies::new();
-    let mut failed = false;
+    let mut failures = 0usize;
     let (not_run, wall) = timed(|| {
         let done = |_, (result, lat): (SeedResult, Latencies)| {
             latencies.merge(&lat);
             if !result.verdict.is_pass() {
-                failed = true;
+                failures += 1;
                 report_failure(&progress, &result, &args.scenario);
                 if args.fail_fast {
                     stop.store(true, Ordering::SeqCst);
@@ -140,15 +141,14 @@ pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode>
             }
             results.push(result);
             progress.inc(1);
-            let failures = results.iter().filter(|r| !r.verdict.is_pass()).count();
             progress.set_message(format!("{failures} failing"));
         };
-        pool::run(&seeds, jobs, stop, |seed| plan.run_seed(seed), done)
+        pool::run(&seeds, jobs, stop, |seed| plan.run_seed_guarded(seed), done)
     });
     progress.finish_and_clear();
 
     // 3. Report.
-    let stopped = match (args.fail_fast && failed, stop.load(Ordering::SeqCst)) {
+    let stopped = match (args.fail_fast && failures > 0, stop.load(Ordering::SeqCst)) {
         (true, _) => Some(Stopped::FailFast),
         (false, true) => Some(Stopped::Interrupted),
         (false, false) => None,
@@ -169,6 +169,22 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
+    /// [`Plan::run_seed`], with a panic outside the simulation (which the
+    /// runner already catches), e.g. in the checker or the latency summary,
+    /// reported as an error of that seed rather than ending the sweep.
+    fn run_seed_guarded(&self, seed: u64) -> (SeedResult, Latencies) {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_seed(seed)))
+            .unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(non-string panic payload)".into());
+                let detail = format!("internal error: the harness panicked: {message}");
+                (error_result(seed, detail), Latencies::new())
+            })
+    }
+
     /// Runs and judges one seed; writes its run directory if it is kept.
     fn run_seed(&self, seed: u64) -> (SeedResult, Latencies) {
         let scenario = match self.scenario.to_scenario(seed) {

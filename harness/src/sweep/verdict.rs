@@ -144,9 +144,12 @@ pub fn judge(outcome: &RunOutcome) -> (SeedVerdict, Option<CheckReport>) {
             detail: format!("the run did not finish: {error}\n{detail}"),
         },
         (None, Verdict::Invalid(_), _) => SeedVerdict::NotLinearizable { detail },
-        (None, _, Some(liveness)) => SeedVerdict::Liveness {
-            detail: format!("{liveness}\n{detail}"),
-        },
+        (None, _, Some(liveness)) => {
+            let liveness = liveness.strip_prefix("liveness: ").unwrap_or(liveness);
+            SeedVerdict::Liveness {
+                detail: format!("{liveness}\n{detail}"),
+            }
+        }
         (None, Verdict::Valid, None) => SeedVerdict::Linearizable,
         (None, Verdict::Unknown(_), None) => SeedVerdict::Unknown { detail },
     };
