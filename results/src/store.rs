@@ -32,6 +32,11 @@ impl RunDirWriter {
         fs::write(self.tmp.join(file), contents)
     }
 
+    /// The unfinished directory itself (for writers that take a folder).
+    pub fn dir(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Where a file of the unfinished directory is (to write it streaming).
     pub fn path_of(&self, file: &str) -> PathBuf {
         self.tmp.join(file)

@@ -176,8 +176,9 @@ pub fn execute(scenario: &Scenario) -> RunOutcome {
 }
 
 /// Writes a run directory `parent/seed-N` atomically: `config.json`,
-/// `history.jsonl`, `latency.json`, `latency.hdr`, and `verdict.json` when
-/// the history was checked. Returns where it landed.
+/// `history.jsonl`, `latency.json`, `latency.hdr`, `verdict.json` when
+/// the history was checked, and the HTML report when the run failed.
+/// Returns where it landed.
 pub(crate) fn write_run_dir(
     parent: &Path,
     scenario: &Scenario,
@@ -207,6 +208,12 @@ pub(crate) fn write_run_dir(
         writer
             .write("verdict.json", serde_json::to_string_pretty(report)? + "\n")
             .with_context(context)?;
+    }
+    let failed = outcome.error.is_some()
+        || outcome.liveness.is_some()
+        || report.is_none_or(|r| !r.verdict.is_valid());
+    if failed {
+        super::report::write_report(writer.dir(), &[])?;
     }
     writer.commit().with_context(context)
 }
