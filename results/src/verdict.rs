@@ -30,6 +30,9 @@ pub enum Reason {
         /// That share, in bytes.
         budget_bytes: u64,
     },
+    /// Not checked to the end because another key was already found not
+    /// linearizable (see `CheckOptions::stop_at_violation`).
+    Cancelled,
     /// The checker itself panicked (a bug): reported, never turned into a
     /// verdict on the history.
     CheckerPanic {
@@ -50,6 +53,7 @@ impl fmt::Display for Reason {
                 )
             }
             Reason::CheckerPanic { message } => write!(f, "checker panicked: {message}"),
+            Reason::Cancelled => f.write_str("stopped: another key is not linearizable"),
         }
     }
 }

@@ -1,17 +1,76 @@
-//! `harness check FILE...`: judge history files. (Filled in by the checker work.)
+//! `harness check FILE...`: judge history files.
+//!
+//! One line per file (verdict, operations, keys, time), then the
+//! counterexample of a violation. The exit code is the worst over all files:
+//! 0 all linearizable, 1 one is not, 2 one is unknown, 3 one could not be
+//! read (`EXIT_ERROR`).
 
+use super::EXIT_ERROR;
 use clap::Args;
+use results::check::check_events;
+use results::formats::{load_file, Format};
+use results::{CheckOptions, ModelKind};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Arguments of `harness check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// History files to check.
+    /// History files to check (JSONL, Jepsen EDN, Porcupine logs).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// The model: register, cas-register, kv or append-kv (default: from
+    /// the operation names).
+    #[arg(long, value_parser = str::parse::<ModelKind>)]
+    pub model: Option<ModelKind>,
+    /// The file format: jsonl, edn, porcupine-etcd or porcupine-kv
+    /// (default: detected from the content).
+    #[arg(long, value_parser = str::parse::<Format>)]
+    pub format: Option<Format>,
+    /// Time budget per file, in seconds; when it runs out the verdict is
+    /// unknown (exit code 2).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
 }
 
-pub fn check(_args: CheckArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the checker is not built yet")
+/// Checks every file and returns the worst exit code.
+pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let timeout = match args.timeout {
+        Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
+        Some(s) => anyhow::bail!("--timeout must be a positive number of seconds, got {s}"),
+        None => None,
+    };
+    let opts = CheckOptions {
+        model: args.model,
+        timeout,
+        ..CheckOptions::default()
+    };
+    let mut worst = 0u8;
+    for path in &args.files {
+        let code = match load_file(path, args.format) {
+            Err(e) => {
+                println!("error: {e}");
+                EXIT_ERROR
+            }
+            Ok(loaded) => match check_events(loaded.history.events(), &loaded.source(), &opts) {
+                Err(e) => {
+                    println!("error: {e}");
+                    EXIT_ERROR
+                }
+                Ok(report) => {
+                    println!(
+                        "{}: {} ({})",
+                        path.display(),
+                        report.summary(),
+                        loaded.format
+                    );
+                    print!("{}", report.details());
+                    report.verdict.exit_code()
+                }
+            },
+        };
+        worst = worst.max(code);
+    }
+    Ok(ExitCode::from(worst))
 }

@@ -80,8 +80,16 @@ pub(crate) struct MemoFull;
 
 /// A set of (bitset, state) pairs with open addressing. Entries live in
 /// parallel flat vectors; the slot table holds entry numbers plus one.
+///
+/// A bitset has two parts: `known` words (operations that completed) and
+/// `unknown` words (operations of unknown outcome). A configuration is
+/// already covered if an entry has the same state and known part and an
+/// unknown part that is a subset of its: with fewer unknown operations
+/// placed, that entry could do everything this one can (the rest can always
+/// be placed last, i.e. never).
 pub(crate) struct Memo<S> {
     words: usize,
+    known: usize,
     slots: Vec<u32>,
     hashes: Vec<u64>,
     states: Vec<S>,
@@ -90,14 +98,16 @@ pub(crate) struct Memo<S> {
 }
 
 impl<S: Eq> Memo<S> {
-    /// An empty memo for bitsets of `words` 64-bit words that will hold at
-    /// most about `budget_bytes` bytes.
-    pub(crate) fn new(words: usize, budget_bytes: usize) -> Self {
+    /// An empty memo for bitsets of `known + unknown` 64-bit words that will
+    /// hold at most about `budget_bytes` bytes.
+    pub(crate) fn new(known: usize, unknown: usize, budget_bytes: usize) -> Self {
+        let words = known + unknown;
         // Per entry: its bits, hash and state, and two slots (load <= 1/2).
         let per_entry = words * 8 + 8 + std::mem::size_of::<S>() + 2 * 4;
         let entries_max = (budget_bytes / per_entry).min(u32::MAX as usize - 1);
         Memo {
             words,
+            known,
             slots: vec![0; 1024],
             hashes: Vec::new(),
             states: Vec::new(),
@@ -111,8 +121,8 @@ impl<S: Eq> Memo<S> {
         self.states.len()
     }
 
-    /// Adds (`bits`, `state`) whose combined hash is `hash`; `Ok(false)` if
-    /// it was already there.
+    /// Adds (`bits`, `state`) whose hash (of the known part and the state)
+    /// is `hash`; `Ok(false)` if an entry already covers it.
     #[inline]
     pub(crate) fn insert(&mut self, hash: u64, bits: &[u64], state: &S) -> Result<bool, MemoFull>
     where
@@ -127,11 +137,14 @@ impl<S: Eq> Memo<S> {
                 break;
             }
             let e = (slot - 1) as usize;
-            if self.hashes[e] == hash
-                && self.states[e] == *state
-                && self.bits[e * self.words..(e + 1) * self.words] == *bits
-            {
-                return Ok(false);
+            if self.hashes[e] == hash && self.states[e] == *state {
+                let stored = &self.bits[e * self.words..(e + 1) * self.words];
+                let (k, u) = stored.split_at(self.known);
+                if *k == bits[..self.known]
+                    && u.iter().zip(&bits[self.known..]).all(|(s, b)| s & !b == 0)
+                {
+                    return Ok(false);
+                }
             }
             i = (i + 1) & mask;
         }
@@ -183,7 +196,7 @@ mod tests {
 
     #[test]
     fn remembers_pairs_exactly() {
-        let mut memo: Memo<Option<i64>> = Memo::new(2, 1 << 20);
+        let mut memo: Memo<Option<i64>> = Memo::new(2, 0, 1 << 20);
         assert_eq!(memo.insert(7, &[1, 0], &Some(1)), Ok(true));
         assert_eq!(memo.insert(7, &[1, 0], &Some(1)), Ok(false));
         // Same hash, different bits or state: distinct entries.
@@ -197,8 +210,18 @@ mod tests {
     }
 
     #[test]
+    fn fewer_unknown_operations_cover_more() {
+        let mut memo: Memo<Option<i64>> = Memo::new(1, 1, 1 << 20);
+        assert_eq!(memo.insert(3, &[1, 0b01], &Some(1)), Ok(true));
+        assert_eq!(memo.insert(3, &[1, 0b11], &Some(1)), Ok(false));
+        assert_eq!(memo.insert(3, &[1, 0b10], &Some(1)), Ok(true));
+        assert_eq!(memo.insert(3, &[1, 0b00], &Some(1)), Ok(true));
+        assert_eq!(memo.insert(3, &[1, 0b01], &Some(2)), Ok(true));
+    }
+
+    #[test]
     fn stops_at_the_budget() {
-        let mut memo: Memo<Option<i64>> = Memo::new(1, 10_000);
+        let mut memo: Memo<Option<i64>> = Memo::new(1, 0, 10_000);
         let full = (0..10_000u64).find_map(|n| memo.insert(zobrist(n as usize), &[n], &None).err());
         assert_eq!(full, Some(MemoFull));
         assert!(memo.len() * 40 <= 10_000, "{} entries", memo.len());

@@ -39,8 +39,8 @@ use ops::HistOp;
 use search::{Budget, Found, Span};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How to check.
@@ -55,16 +55,23 @@ pub struct CheckOptions {
     pub memory_bytes_max: usize,
     /// Threads to check keys on; 0 means one per core.
     pub threads: usize,
+    /// Stop checking the other keys once one is not linearizable (as
+    /// Porcupine does): the verdict is settled, and a hard valid key can
+    /// take far longer than an easy violation. Keys stopped this way are
+    /// reported as unknown with [`Reason::Cancelled`].
+    pub stop_at_violation: bool,
 }
 
 impl Default for CheckOptions {
-    /// Detected model, no time limit, 1 GiB, all cores.
+    /// Detected model, no time limit, 1 GiB, all cores, stop at the first
+    /// violation.
     fn default() -> Self {
         CheckOptions {
             model: None,
             timeout: None,
             memory_bytes_max: 1 << 30,
             threads: 0,
+            stop_at_violation: true,
         }
     }
 }
@@ -83,6 +90,8 @@ pub struct KeyReport {
     pub elapsed_ms: f64,
     /// Configurations the search memoised (a measure of its effort).
     pub memo_entries: usize,
+    /// Search steps taken (another measure of effort).
+    pub steps: u64,
 }
 
 /// What a check found: the merged verdict and one entry per key. This is
@@ -125,37 +134,40 @@ impl CheckReport {
         let mut out = String::new();
         match &self.verdict {
             Verdict::Valid => {}
-            Verdict::Invalid(c) => {
-                let _ = writeln!(out, "{c}");
-            }
-            Verdict::Unknown(r) => {
-                let _ = writeln!(out, "{r}");
-            }
+            Verdict::Invalid(c) => out.push_str(&format!("{c}\n")),
+            Verdict::Unknown(r) => out.push_str(&format!("{r}\n")),
         }
-        let (bad, unknown): (Vec<&KeyReport>, Vec<&KeyReport>) = self
-            .per_key
-            .iter()
-            .filter(|k| !k.verdict.is_valid())
-            .partition(|k| matches!(k.verdict, Verdict::Invalid(_)));
-        for (what, keys) in [("not linearizable", bad), ("unknown", unknown)] {
-            if keys.len() > 1
-                || (what == "unknown"
-                    && !keys.is_empty()
-                    && !matches!(self.verdict, Verdict::Unknown(_)))
-            {
-                let names: Vec<String> = keys
-                    .iter()
-                    .take(10)
-                    .map(|k| format!("{:?}", k.key))
-                    .collect();
-                let more = keys.len().saturating_sub(10);
-                let more = if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(out, "keys {what}: {}{more}", names.join(", "));
+        let names = |pick: &dyn Fn(&Verdict) -> bool| -> Vec<String> {
+            let keys: Vec<String> = self
+                .per_key
+                .iter()
+                .filter(|k| pick(&k.verdict))
+                .map(|k| format!("{:?}", k.key))
+                .collect();
+            keys
+        };
+        let bad = names(&|v| matches!(v, Verdict::Invalid(_)));
+        let unknown = names(&|v| matches!(v, Verdict::Unknown(r) if *r != Reason::Cancelled));
+        let cancelled = names(&|v| matches!(v, Verdict::Unknown(Reason::Cancelled)));
+        let list = |keys: &[String]| {
+            let shown = keys.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+            match keys.len() {
+                n if n > 8 => format!("{shown} and {} more", n - 8),
+                _ => shown,
             }
+        };
+        if bad.len() > 1 {
+            out.push_str(&format!("keys not linearizable: {}\n", list(&bad)));
+        }
+        if !unknown.is_empty() && !matches!(self.verdict, Verdict::Unknown(_)) || unknown.len() > 1
+        {
+            out.push_str(&format!("keys unknown: {}\n", list(&unknown)));
+        }
+        if !cancelled.is_empty() {
+            out.push_str(&format!(
+                "keys not checked to the end after the violation: {}\n",
+                list(&cancelled)
+            ));
         }
         out
     }
@@ -253,18 +265,40 @@ fn run<M: Model>(
         .map(|(key, ops)| prepare(model, key, ops, src))
         .collect::<Result<_, _>>()?;
     let threads = parallel::threads(opts.threads, prepared.len());
+    let cancel = AtomicBool::new(false);
     let budget = Budget {
         deadline: opts.timeout.map(|t| start + t),
         timeout: opts.timeout.unwrap_or(Duration::MAX),
         memory_bytes: opts.memory_bytes_max / threads.max(1),
+        cancel: opts.stop_at_violation.then_some(&cancel),
     };
     let sizes: Vec<usize> = prepared.iter().map(|p| p.ops.len()).collect();
     Ok(parallel::map_largest_first(
         &prepared,
         &sizes,
         threads,
-        |p| check_key(model, p, &budget),
+        |p| {
+            if budget.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return cancelled(p);
+            }
+            let report = check_key(model, p, &budget);
+            if matches!(report.verdict, Verdict::Invalid(_)) {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            report
+        },
     ))
+}
+
+fn cancelled<M: Model>(p: &Prepared<'_, M>) -> KeyReport {
+    KeyReport {
+        key: p.key.to_string(),
+        ops: p.total,
+        verdict: Verdict::Unknown(Reason::Cancelled),
+        elapsed_ms: 0.0,
+        memo_entries: 0,
+        steps: 0,
+    }
 }
 
 fn check_key<M: Model>(model: &M, p: &Prepared<'_, M>, budget: &Budget) -> KeyReport {
@@ -272,7 +306,7 @@ fn check_key<M: Model>(model: &M, p: &Prepared<'_, M>, budget: &Budget) -> KeyRe
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         search::search(model, &p.ops, &p.spans, budget)
     }));
-    let (verdict, memo_entries) = match outcome {
+    let (verdict, stats) = match outcome {
         Ok((found, stats)) => {
             let verdict = match found {
                 Found::Linearizable => Verdict::Valid,
@@ -285,8 +319,9 @@ fn check_key<M: Model>(model: &M, p: &Prepared<'_, M>, budget: &Budget) -> KeyRe
                 Found::OutOfMemory => Verdict::Unknown(Reason::Memory {
                     budget_bytes: budget.memory_bytes as u64,
                 }),
+                Found::Cancelled => Verdict::Unknown(Reason::Cancelled),
             };
-            (verdict, stats.memo_entries)
+            (verdict, stats)
         }
         Err(panic) => {
             let message = panic
@@ -294,7 +329,10 @@ fn check_key<M: Model>(model: &M, p: &Prepared<'_, M>, budget: &Budget) -> KeyRe
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "(no message)".into());
-            (Verdict::Unknown(Reason::CheckerPanic { message }), 0)
+            (
+                Verdict::Unknown(Reason::CheckerPanic { message }),
+                search::Stats::default(),
+            )
         }
     };
     KeyReport {
@@ -302,6 +340,7 @@ fn check_key<M: Model>(model: &M, p: &Prepared<'_, M>, budget: &Budget) -> KeyRe
         ops: p.total,
         verdict,
         elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
-        memo_entries,
+        memo_entries: stats.memo_entries,
+        steps: stats.steps,
     }
 }

@@ -9,6 +9,8 @@
 
 use super::memo::{hash_state, zobrist, Memo, MemoFull};
 use crate::model::Model;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// When an operation was invoked and completed, as positions in the history;
@@ -21,10 +23,12 @@ pub(crate) struct Span {
 
 /// The limits one search runs under.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Budget {
+pub(crate) struct Budget<'a> {
     pub deadline: Option<Instant>,
     pub timeout: Duration,
     pub memory_bytes: usize,
+    /// Set when the search is no longer needed (another key failed).
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 /// Where the search got furthest before failing: `prefix` (operation
@@ -45,6 +49,7 @@ pub(crate) enum Found<S> {
     NotLinearizable(Stuck<S>),
     OutOfTime,
     OutOfMemory,
+    Cancelled,
 }
 
 /// Per-search counters, for reports and benchmarks.
@@ -131,23 +136,130 @@ impl Entries {
     }
 }
 
-/// The linearized set and its Zobrist hash.
+/// How the search treats an operation; the window of open operations is
+/// scanned once per class, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Class {
+    /// Completed and never changes the state (a read): placed as soon as
+    /// possible with no alternatives tried, since moving it earlier never
+    /// hurts.
+    ReadOnly = 0,
+    /// Completed and may change the state.
+    Mutating = 1,
+    /// Outcome unknown: may be placed anywhere after its invoke, or never.
+    Unknown = 2,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Per-operation facts fixed before the search.
+struct Plan {
+    class: Vec<Class>,
+    /// Bit of the operation in the linearized set: completed operations
+    /// first, then unknown ones in the words after `known_words`.
+    bit: Vec<u32>,
+    zobrist: Vec<u64>,
+    /// For an unknown operation, the previous unknown operation identical to
+    /// it (same model operation), or NONE: of identical ones only the
+    /// earliest unplaced is tried, since they are interchangeable.
+    twin: Vec<u32>,
+    known_words: usize,
+    unknown_words: usize,
+    known_ops: usize,
+}
+
+impl Plan {
+    fn new<M: Model>(model: &M, ops: &[M::Op], spans: &[Span]) -> Self {
+        let mut plan = Plan {
+            class: Vec::with_capacity(ops.len()),
+            bit: Vec::with_capacity(ops.len()),
+            zobrist: Vec::with_capacity(ops.len()),
+            twin: vec![NONE; ops.len()],
+            known_words: 0,
+            unknown_words: 0,
+            known_ops: 0,
+        };
+        let mut last_twin: HashMap<&M::Op, u32> = HashMap::new();
+        let mut unknown = 0u32;
+        for (i, (op, span)) in ops.iter().zip(spans).enumerate() {
+            let class = match span.ret {
+                None => Class::Unknown,
+                Some(_) if model.is_read_only(op) => Class::ReadOnly,
+                Some(_) => Class::Mutating,
+            };
+            plan.class.push(class);
+            if class == Class::Unknown {
+                plan.bit.push(unknown);
+                unknown += 1;
+                plan.zobrist.push(0);
+                if let Some(prev) = last_twin.insert(op, i as u32) {
+                    plan.twin[i] = prev;
+                }
+            } else {
+                plan.bit.push(plan.known_ops as u32);
+                plan.zobrist.push(zobrist(plan.known_ops));
+                plan.known_ops += 1;
+            }
+        }
+        plan.known_words = plan.known_ops.div_ceil(64).max(1);
+        plan.unknown_words = (unknown as usize).div_ceil(64);
+        let offset = 64 * plan.known_words as u32;
+        for (b, c) in plan.bit.iter_mut().zip(&plan.class) {
+            if *c == Class::Unknown {
+                *b += offset;
+            }
+        }
+        plan
+    }
+}
+
+/// The linearized set and the Zobrist hash of its completed part.
 struct Linearized {
     bits: Vec<u64>,
     hash: u64,
-    zobrist: Vec<u64>,
+    known: usize,
 }
 
 impl Linearized {
     #[inline]
-    fn flip(&mut self, op: u32) {
-        self.bits[op as usize / 64] ^= 1 << (op % 64);
-        self.hash ^= self.zobrist[op as usize];
+    fn flip(&mut self, plan: &Plan, op: u32) {
+        let bit = plan.bit[op as usize];
+        self.bits[bit as usize / 64] ^= 1 << (bit % 64);
+        self.hash ^= plan.zobrist[op as usize];
+        if plan.class[op as usize] == Class::Unknown {
+            return;
+        }
+        if self.bits[bit as usize / 64] & (1 << (bit % 64)) != 0 {
+            self.known += 1;
+        } else {
+            self.known -= 1;
+        }
     }
+
+    #[inline]
+    fn has(&self, plan: &Plan, op: u32) -> bool {
+        let bit = plan.bit[op as usize];
+        self.bits[bit as usize / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+/// A linearized operation on the search stack: its call node, the state
+/// before it, and whether it was forced (a read placed greedily, so that
+/// undoing it means its parent configuration failed too).
+struct Frame<S> {
+    call: u32,
+    before: S,
+    forced: bool,
 }
 
 /// Searches for a linearization of `ops` (whose history positions are
 /// `spans`) under `model`.
+///
+/// Besides Lowe's memo, three reductions keep the search small, each sound
+/// for any model: reads are placed greedily; a configuration is skipped if a
+/// visited one has the same completed operations and state and a subset of
+/// its unknown ones; identical unknown operations are placed in invoke
+/// order. The search succeeds once every completed operation is placed.
 pub(crate) fn search<M: Model>(
     model: &M,
     ops: &[M::Op],
@@ -159,67 +271,115 @@ pub(crate) fn search<M: Model>(
         ops.len() < (u32::MAX as usize - 4) / 2,
         "too many operations for one key"
     );
-    let words = ops.len().div_ceil(64).max(1);
+    let plan = Plan::new(model, ops, spans);
     let mut list = Entries::new(spans);
+    let words = plan.known_words + plan.unknown_words;
     let mut lin = Linearized {
         bits: vec![0; words],
         hash: 0,
-        zobrist: (0..ops.len()).map(zobrist).collect(),
+        known: 0,
     };
-    let mut memo: Memo<M::State> = Memo::new(words, budget.memory_bytes);
-    let mut stack: Vec<(u32, M::State)> = Vec::with_capacity(ops.len());
+    let mut memo: Memo<M::State> =
+        Memo::new(plan.known_words, plan.unknown_words, budget.memory_bytes);
+    let mut stack: Vec<Frame<M::State>> = Vec::with_capacity(ops.len());
     let mut state = model.init();
     let mut best: Option<Stuck<M::State>> = None;
     let mut stats = Stats::default();
     let mut entry = list.first();
+    let mut pass = Class::ReadOnly;
 
-    while list.first() != TAIL {
-        stats.steps += 1;
-        if stats.steps & 0xfff == 0 && budget.deadline.is_some_and(|d| Instant::now() >= d) {
-            stats.memo_entries = memo.len();
-            return (Found::OutOfTime, stats);
+    let found = loop {
+        if lin.known == plan.known_ops {
+            break Found::Linearizable;
         }
+        stats.steps += 1;
+        if stats.steps & 0x3ff == 0 {
+            if budget.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                break Found::Cancelled;
+            }
+            if stats.steps & 0xfff == 0 && budget.deadline.is_some_and(|d| Instant::now() >= d) {
+                break Found::OutOfTime;
+            }
+        }
+        let mut failed = false;
         if is_call(entry) {
             let op = op_of(entry);
-            if let Some(next) = model.step(&state, &ops[op as usize]) {
-                lin.flip(op);
-                let hash = lin.hash ^ hash_state(&next).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                match memo.insert(hash, &lin.bits, &next) {
-                    Ok(true) => {
-                        stack.push((entry, std::mem::replace(&mut state, next)));
-                        list.lift(entry);
-                        entry = list.first();
-                        continue;
-                    }
-                    Ok(false) => lin.flip(op),
-                    Err(MemoFull) => {
-                        stats.memo_entries = memo.len();
-                        return (Found::OutOfMemory, stats);
+            let class = plan.class[op as usize];
+            let twin = plan.twin[op as usize];
+            let skip = class != pass || (twin != NONE && !lin.has(&plan, twin));
+            if !skip {
+                if let Some(next) = model.step(&state, &ops[op as usize]) {
+                    lin.flip(&plan, op);
+                    let hash = lin.hash ^ hash_state(&next).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                    match memo.insert(hash, &lin.bits, &next) {
+                        Ok(true) => {
+                            let before = std::mem::replace(&mut state, next);
+                            stack.push(Frame {
+                                call: entry,
+                                before,
+                                forced: class == Class::ReadOnly,
+                            });
+                            list.lift(entry);
+                            entry = list.first();
+                            pass = Class::ReadOnly;
+                            continue;
+                        }
+                        Ok(false) => {
+                            lin.flip(&plan, op);
+                            // A read's configuration is covered, and the
+                            // read was the only move worth making here.
+                            failed = class == Class::ReadOnly;
+                        }
+                        Err(MemoFull) => break Found::OutOfMemory,
                     }
                 }
             }
-            entry = list.next[entry as usize];
-        } else {
-            if best.as_ref().is_none_or(|b| stack.len() > b.prefix.len()) {
-                best = Some(stuck_here(&list, &stack, &state, entry));
+            if !failed {
+                entry = list.next[entry as usize];
+                continue;
             }
-            let Some((call, previous)) = stack.pop() else {
+        } else if pass != Class::Unknown {
+            pass = if pass == Class::ReadOnly {
+                Class::Mutating
+            } else {
+                Class::Unknown
+            };
+            entry = list.first();
+            continue;
+        } else if best.as_ref().is_none_or(|b| stack.len() > b.prefix.len()) {
+            best = Some(stuck_here(&list, &stack, &state, entry));
+        }
+        // This configuration fails: undo the last choice (and the
+        // configurations a forced read stood for).
+        loop {
+            let Some(frame) = stack.pop() else {
+                let stuck = best.take().unwrap_or_else(|| {
+                    let mut ret = list.first();
+                    while is_call(ret) {
+                        ret = list.next[ret as usize];
+                    }
+                    stuck_here(&list, &[], &state, ret)
+                });
                 stats.memo_entries = memo.len();
-                let stuck = best.expect("recorded just above");
                 return (Found::NotLinearizable(stuck), stats);
             };
-            state = previous;
-            lin.flip(op_of(call));
-            list.unlift(call);
-            entry = list.next[call as usize];
+            state = frame.before;
+            let op = op_of(frame.call);
+            lin.flip(&plan, op);
+            list.unlift(frame.call);
+            if !frame.forced {
+                entry = list.next[frame.call as usize];
+                pass = plan.class[op as usize];
+                break;
+            }
         }
-    }
+    };
     stats.memo_entries = memo.len();
-    (Found::Linearizable, stats)
+    (found, stats)
 }
 
 /// Records the configuration at a return reached with no way forward.
-fn stuck_here<S: Clone>(list: &Entries, stack: &[(u32, S)], state: &S, ret: u32) -> Stuck<S> {
+fn stuck_here<S: Clone>(list: &Entries, stack: &[Frame<S>], state: &S, ret: u32) -> Stuck<S> {
     let mut candidates = Vec::new();
     let mut node = list.first();
     while node != ret {
@@ -229,7 +389,7 @@ fn stuck_here<S: Clone>(list: &Entries, stack: &[(u32, S)], state: &S, ret: u32)
         node = list.next[node as usize];
     }
     Stuck {
-        prefix: stack.iter().map(|&(call, _)| op_of(call)).collect(),
+        prefix: stack.iter().map(|f| op_of(f.call)).collect(),
         state: state.clone(),
         candidates,
         closed_by: op_of(ret),
@@ -241,11 +401,12 @@ mod tests {
     use super::*;
     use crate::model::{RegOp, Register};
 
-    fn budget() -> Budget {
+    fn budget() -> Budget<'static> {
         Budget {
             deadline: None,
             timeout: Duration::from_secs(1),
             memory_bytes: 1 << 24,
+            cancel: None,
         }
     }
 
@@ -292,6 +453,16 @@ mod tests {
             search(&Register::PLAIN, &ops, &spans, &budget()).0,
             Found::Linearizable
         );
+    }
+
+    #[test]
+    fn a_cancelled_search_stops() {
+        let ops: Vec<RegOp> = (0..3000).map(|i| RegOp::Write(i % 3)).collect();
+        let spans: Vec<Span> = (0..3000).map(|i| span(i, 4000 + i)).collect();
+        let cancel = AtomicBool::new(true);
+        let cancelled = Budget { cancel: Some(&cancel), ..budget() };
+        let found = search(&Register::PLAIN, &ops, &spans, &cancelled).0;
+        assert_eq!(found, Found::Cancelled);
     }
 
     #[test]

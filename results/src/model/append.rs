@@ -55,7 +55,7 @@ impl fmt::Debug for Text {
 }
 
 /// An append-kv operation with its result.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AppendOp {
     /// A get that returned this string.
     Get(Text),
@@ -115,6 +115,10 @@ impl Model for AppendKv {
                 Some(Text::new(&s))
             }
         }
+    }
+
+    fn is_read_only(&self, op: &AppendOp) -> bool {
+        matches!(op, AppendOp::Get(_))
     }
 
     fn op(&self, call: &Call<'_>) -> Result<Option<AppendOp>, String> {

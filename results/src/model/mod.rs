@@ -53,13 +53,19 @@ pub trait Model: Sync {
     /// The object's state. Cheap to clone: it is stored once per memo entry.
     type State: Clone + Eq + Hash + Send + fmt::Debug;
     /// One operation with everything known about its result.
-    type Op: Send + Sync + fmt::Debug;
+    type Op: Eq + Hash + Send + Sync + fmt::Debug;
 
     /// The state before any operation.
     fn init(&self) -> Self::State;
 
     /// The state after `op`, or `None` if `op` cannot happen in `state`.
     fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
+
+    /// True if `op` never changes the state (a read, a failed cas): it is
+    /// either refused or leaves the state as it was. The search then places
+    /// such an operation as soon as it is possible, without trying other
+    /// orders (moving it earlier never hurts).
+    fn is_read_only(&self, op: &Self::Op) -> bool;
 
     /// Turns a history operation into a model operation. `Ok(None)` drops it
     /// (it constrains nothing, e.g. a failed write); `Err` says what was

@@ -4,7 +4,7 @@ use super::{Call, Model, Outcome};
 use serde_json::Value;
 
 /// A register operation with everything its completion told us.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RegOp {
     /// A read that returned this value (`None`: never written).
     Read(Option<i64>),
@@ -88,6 +88,10 @@ impl Model for Register {
                 *state
             }),
         }
+    }
+
+    fn is_read_only(&self, op: &RegOp) -> bool {
+        matches!(op, RegOp::Read(_) | RegOp::CasMismatch { .. })
     }
 
     fn op(&self, call: &Call<'_>) -> Result<Option<RegOp>, String> {

@@ -1,0 +1,53 @@
+//! Porcupine's own test histories: every file gets the verdict Porcupine's
+//! tests expect (`verdicts.tsv`). Skips, saying so, when the shared folder
+//! is absent.
+
+use results::formats::load_file;
+use results::{check::check_events, CheckOptions, Verdict};
+use std::path::PathBuf;
+
+fn folder() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/histories/porcupine")
+}
+
+#[test]
+fn every_file_gets_its_expected_verdict() {
+    let dir = folder();
+    let Ok(table) = std::fs::read_to_string(dir.join("verdicts.tsv")) else {
+        println!(
+            "SKIPPED: {} not found; Porcupine's histories are not checked",
+            dir.display()
+        );
+        return;
+    };
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for line in table.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let (file, expected) = line
+            .split_once('\t')
+            .expect("verdicts.tsv rows are `file<TAB>expected`");
+        let loaded = load_file(&dir.join(file), None).unwrap_or_else(|e| panic!("{e}"));
+        let report = check_events(
+            loaded.history.events(),
+            &loaded.source(),
+            &CheckOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let got = match report.verdict {
+            Verdict::Valid => "ok",
+            Verdict::Invalid(_) => "illegal",
+            Verdict::Unknown(_) => "unknown",
+        };
+        if got != expected {
+            wrong.push(format!("{file}: expected {expected}, got {got}"));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 100, "only {checked} files listed");
+    assert!(
+        wrong.is_empty(),
+        "{} wrong verdicts:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
