@@ -26,8 +26,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// The file at the top of a sweep directory that records every seed.
-pub const SUMMARY_FILE: &str = "sweep.json";
+pub use crate::sweep::summary::SUMMARY_FILE;
 
 /// Arguments of `harness sweep`.
 #[derive(Debug, Args)]

@@ -15,6 +15,14 @@ use std::time::Duration;
 /// failed): 128 + SIGINT, as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
+/// The name of the file at the top of a sweep directory that records every
+/// seed: this summary as JSON.
+pub const SUMMARY_FILE: &str = "sweep.json";
+
+/// Failing seeds the printed summary lists (each was also printed when it
+/// finished; `sweep.json` has them all).
+pub const FAILURES_SHOWN: usize = 20;
+
 /// One finished seed.
 #[derive(Clone, Debug, Serialize)]
 pub struct SeedResult {
@@ -140,12 +148,16 @@ impl SweepSummary {
         if !failures.is_empty() {
             let _ = writeln!(out, "failing seeds:");
         }
-        for r in failures {
+        for r in failures.iter().take(FAILURES_SHOWN) {
             let _ = writeln!(out, "  seed {}: {}", r.seed, r.verdict);
             if let Some(dir) = &r.dir {
                 let _ = writeln!(out, "    harness replay {}", dir.display());
             }
             let _ = writeln!(out, "    {}", rerun(r.seed));
+        }
+        if failures.len() > FAILURES_SHOWN {
+            let more = failures.len() - FAILURES_SHOWN;
+            let _ = writeln!(out, "  and {more} more (all are in {SUMMARY_FILE})");
         }
         out + &latency_table(latencies)
     }
@@ -276,6 +288,29 @@ mod tests {
         assert!(
             !text.contains("interrupted"),
             "nothing was left unrun: {text}"
+        );
+    }
+
+    #[test]
+    fn a_long_list_of_failures_is_cut_short() {
+        let failing = |seed| {
+            result(
+                seed,
+                SeedVerdict::Unknown {
+                    detail: "budget".into(),
+                },
+            )
+        };
+        let s = summary((0..25).map(failing).collect(), vec![]);
+        let text = s.to_text(
+            &|seed| format!("harness run --seed {seed}"),
+            &Latencies::new(),
+        );
+        assert!(text.contains("seed 19: unknown"), "{text}");
+        assert!(!text.contains("seed 20: unknown"), "{text}");
+        assert!(
+            text.contains("and 5 more (all are in sweep.json)"),
+            "{text}"
         );
     }
 }
