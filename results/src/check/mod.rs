@@ -264,7 +264,14 @@ fn run<M: Model>(
         .iter()
         .map(|(key, ops)| prepare(model, key, ops, src))
         .collect::<Result<_, _>>()?;
-    let threads = parallel::threads(opts.threads, prepared.len());
+    // Spawning threads costs more than checking a small history.
+    let ops: usize = prepared.iter().map(|p| p.ops.len()).sum();
+    let requested = if opts.threads == 0 && ops < 1_000 {
+        1
+    } else {
+        opts.threads
+    };
+    let threads = parallel::threads(requested, prepared.len());
     let cancel = AtomicBool::new(false);
     let budget = Budget {
         deadline: opts.timeout.map(|t| start + t),
