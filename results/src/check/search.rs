@@ -460,7 +460,10 @@ mod tests {
         let ops: Vec<RegOp> = (0..3000).map(|i| RegOp::Write(i % 3)).collect();
         let spans: Vec<Span> = (0..3000).map(|i| span(i, 4000 + i)).collect();
         let cancel = AtomicBool::new(true);
-        let cancelled = Budget { cancel: Some(&cancel), ..budget() };
+        let cancelled = Budget {
+            cancel: Some(&cancel),
+            ..budget()
+        };
         let found = search(&Register::PLAIN, &ops, &spans, &cancelled).0;
         assert_eq!(found, Found::Cancelled);
     }
