@@ -95,12 +95,24 @@ impl Shell {
     async fn run(mut self, mut inbox: UnboundedReceiver<Event>) -> std::io::Result<()> {
         let mut out = Output::default();
         let mut published = self.raft.status();
+        // One timer, re-armed only when the core's deadline moves.
+        let mut armed = self.start + self.raft.next_deadline();
+        let timer = sleep_until(armed);
+        tokio::pin!(timer);
         loop {
-            let deadline = self.start + self.raft.next_deadline();
+            let mut deadline = self.start + self.raft.next_deadline();
+            if deadline == armed && timer.is_elapsed() {
+                // Fired, yet the core kept its deadline: never spin.
+                deadline = Instant::now() + Duration::from_millis(1);
+            }
+            if deadline != armed {
+                timer.as_mut().reset(deadline);
+                armed = deadline;
+            }
             let first = tokio::select! {
                 biased;
                 event = inbox.recv() => event,
-                _ = sleep_until(deadline) => None,
+                _ = &mut timer => None,
             };
             let now = self.start.elapsed();
             if let Some(event) = first {

@@ -128,25 +128,56 @@ fn the_same_seed_gives_the_same_history() {
     assert_ne!(first, jsonl(4));
 }
 
+/// Crashes, restarts and partitions at random: no node may panic (the core
+/// asserts its invariants), and once healed the cluster serves again.
 #[test]
-#[ignore]
-#[allow(clippy::disallowed_methods)]
-fn scratch_speed() {
-    let s = Scenario {
-        ops: 10_000,
-        think_ms_max: 0,
-        ..Scenario::with_seed(1)
-    };
-    let t = std::time::Instant::now();
-    let outcome = run(&s, Cluster::default());
-    let wall = t.elapsed();
-    let events = outcome.history.events();
-    println!(
-        "sim {:?} wall {:?} ok {} fail {} info {}",
-        outcome.sim_time,
-        wall,
-        count(events, EventType::Ok),
-        count(events, EventType::Fail),
-        count(events, EventType::Info)
-    );
+fn random_crashes_and_partitions_never_break_a_node() {
+    use rand::{Rng, SeedableRng};
+    for seed in 0..6 {
+        let s = Scenario {
+            deadline_ms: 300,
+            ..scenario(100 + seed, 2_000)
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let outcome = run_with(&s, Cluster::default(), &mut |sim, nodes| {
+            let now = sim.elapsed().as_millis() as u64;
+            if !now.is_multiple_of(100) {
+                return;
+            }
+            let victim = rng.random_range(0..nodes.len());
+            let name = nodes.name(victim).to_string();
+            match (now >= 2_000, rng.random_range(0..6)) {
+                (false, 0) if nodes.is_running(sim, victim) => nodes.crash(sim, victim),
+                (false, 1) => sim.partition(name.as_str(), crate::runner::CLIENT_HOST),
+                (false, 2) => {
+                    let other = nodes.name((victim + 1) % nodes.len()).to_string();
+                    sim.partition(name.as_str(), other.as_str());
+                }
+                (true, _) | (false, 3) => {
+                    for i in 0..nodes.len() {
+                        if !nodes.is_running(sim, i) {
+                            nodes.restart(sim, i);
+                        }
+                        for j in 0..nodes.len() {
+                            sim.repair(nodes.name(i), nodes.name(j));
+                        }
+                        sim.repair(nodes.name(i), crate::runner::CLIENT_HOST);
+                    }
+                }
+                _ => {}
+            }
+        });
+        assert_eq!(outcome.error, None, "seed {seed}");
+        let late_oks = outcome
+            .history
+            .events()
+            .iter()
+            .filter(|e| e.kind == EventType::Ok && e.time > 3_000_000_000)
+            .count();
+        let end = outcome.sim_time.as_millis();
+        assert!(
+            end < 3_500 || late_oks > 20,
+            "seed {seed}: {late_oks} ok after healing"
+        );
+    }
 }

@@ -168,16 +168,23 @@ impl Link {
             return false;
         }
         let (mut sent, mut busy_since) = (0u64, None::<Instant>);
+        // One timer, re-armed only when the reply deadline moves.
+        let mut armed = Instant::now();
+        let timer = sleep_until(armed);
+        tokio::pin!(timer);
         loop {
             let outstanding = sent > replies.count.get();
             if !outstanding {
                 busy_since = None;
             }
-            let check_at = match (busy_since, replies.last_at.get()) {
-                (Some(busy), Some(last)) => busy.max(last) + rpc_timeout,
-                (Some(busy), None) => busy + rpc_timeout,
-                (None, _) => Instant::now() + Duration::from_secs(3600),
-            };
+            if let Some(busy) = busy_since {
+                let check_at =
+                    replies.last_at.get().map_or(busy, |last| busy.max(last)) + rpc_timeout;
+                if check_at != armed {
+                    timer.as_mut().reset(check_at);
+                    armed = check_at;
+                }
+            }
             tokio::select! {
                 biased;
                 _ = replies.closed.notified() => return false,
@@ -191,8 +198,8 @@ impl Link {
                         _ => return false,
                     }
                 }
-                _ = sleep_until(check_at) => {
-                    if sent > replies.count.get() {
+                _ = &mut timer, if outstanding => {
+                    if sent > replies.count.get() && Instant::now() >= armed {
                         tracing::debug!(peer = self.peer, "no reply within the rpc timeout");
                         return false;
                     }
