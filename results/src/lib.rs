@@ -22,6 +22,7 @@ pub mod history;
 pub mod latency;
 pub mod model;
 pub mod report;
+pub mod store;
 pub mod verdict;
 
 pub use check::{check_history, CheckOptions, CheckReport, KeyReport};
