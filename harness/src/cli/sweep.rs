@@ -18,7 +18,7 @@ use crate::sweep::verdict::{judge, SeedVerdict};
 use crate::sweep::{junit, pool};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use results::latency::Latencies;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -124,7 +124,7 @@ pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode>
     };
 
     // 2. Run.
-    let progress = progress_bar(seeds.len() as u64);
+    let progress = Progress::new(seeds.len() as u64);
     let mut results = Vec::with_capacity(seeds.len());
     let mut latencies = Latencies::new();
     let mut failures = 0usize;
@@ -133,18 +133,17 @@ pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode>
             latencies.merge(&lat);
             if !result.verdict.is_pass() {
                 failures += 1;
-                report_failure(&progress, &result, &args.scenario);
+                progress.failure(&result, &args.scenario);
                 if args.fail_fast {
                     stop.store(true, Ordering::SeqCst);
                 }
             }
             results.push(result);
-            progress.inc(1);
-            progress.set_message(format!("{failures} failing"));
+            progress.seed_done(failures);
         };
         pool::run(&seeds, jobs, stop, |seed| plan.run_seed_guarded(seed), done)
     });
-    progress.finish_and_clear();
+    progress.bar.finish_and_clear();
 
     // 3. Report.
     let stopped = match (args.fail_fast && failures > 0, stop.load(Ordering::SeqCst)) {
@@ -228,36 +227,60 @@ fn error_result(seed: u64, detail: String) -> SeedResult {
     }
 }
 
-/// Prints a failing seed as soon as it is known (CI logs show it even if
-/// the sweep is killed later), above the progress bar.
-fn report_failure(progress: &ProgressBar, result: &SeedResult, scenario: &ScenarioArgs) {
-    progress.suspend(|| {
-        eprintln!("seed {}: {}", result.seed, result.verdict);
-        if let Some(dir) = &result.dir {
-            eprintln!("  harness replay {}", dir.display());
-        }
-        eprintln!("  {}", scenario.run_command(result.seed));
-    });
+/// Seeds done, failures so far and the ETA: a bar on stderr when it is a
+/// terminal; otherwise (a CI log) a line at every tenth of the seeds.
+struct Progress {
+    bar: ProgressBar,
+    log_every: Option<u64>,
 }
 
-/// Seeds done, failures so far and the ETA on stderr; hidden when stderr
-/// is not a terminal (CI logs get the failing seeds and the summary).
-fn progress_bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+impl Progress {
+    fn new(len: u64) -> Self {
+        if !std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+            return Progress {
+                bar,
+                log_every: Some((len / 10).max(1)),
+            };
+        }
+        let template = "{bar:30.cyan/blue} {pos}/{len} seeds, {msg}, {rate}, ETA {eta}";
+        let style = ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.1} seeds/s", state.per_sec());
+                },
+            );
+        let bar = ProgressBar::new(len).with_style(style);
+        bar.set_message("0 failing");
+        Progress {
+            bar,
+            log_every: None,
+        }
     }
-    let template = "{bar:30.cyan/blue} {pos}/{len} seeds, {msg}, {rate}, ETA {eta}";
-    let style = ProgressStyle::with_template(template)
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .with_key(
-            "rate",
-            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.1} seeds/s", state.per_sec());
-            },
-        );
-    let bar = ProgressBar::new(len).with_style(style);
-    bar.set_message("0 failing");
-    bar
+
+    /// One more seed finished; `failures` so far.
+    fn seed_done(&self, failures: usize) {
+        self.bar.inc(1);
+        self.bar.set_message(format!("{failures} failing"));
+        let (done, len) = (self.bar.position(), self.bar.length().unwrap_or(0));
+        if self.log_every.is_some_and(|n| done % n == 0 || done == len) {
+            eprintln!("{done}/{len} seeds done, {failures} failing");
+        }
+    }
+
+    /// Prints a failing seed as soon as it is known (CI logs show it even
+    /// if the sweep is killed later), above the bar.
+    fn failure(&self, result: &SeedResult, scenario: &ScenarioArgs) {
+        self.bar.suspend(|| {
+            eprintln!("seed {}: {}", result.seed, result.verdict);
+            if let Some(dir) = &result.dir {
+                eprintln!("  harness replay {}", dir.display());
+            }
+            eprintln!("  {}", scenario.run_command(result.seed));
+        });
+    }
 }
 
 fn default_jobs() -> usize {
