@@ -323,6 +323,7 @@ impl Raft {
         if term > self.term {
             self.term = term;
             self.vote = None;
+            self.leader = None; // a hint from an older term is stale
             self.persist_hard_state(out);
         }
         if self.role == Role::Leader {
