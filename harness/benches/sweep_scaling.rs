@@ -4,10 +4,13 @@
 //!
 //! `cargo bench -p harness --bench sweep_scaling [-- ROUNDS SEEDS OPS]`
 //! (default 3 rounds of 40 seeds of 1000 ops). The seeds per second come
-//! from each sweep's own `sweep.json` (seeds run / sweep wall time).
+//! from each sweep's own `sweep.json` (seeds run / sweep wall time). Each
+//! line also shows the cores the sweep got (its CPU time over its wall
+//! time, Linux only): on a machine shared with other work, `--jobs 2` can
+//! only be as much faster as the second core it was given.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -21,14 +24,14 @@ fn main() {
         std::env::temp_dir().join(format!("harness-sweep-scaling-{}", std::process::id()));
     let (mut one, mut two) = (Vec::new(), Vec::new());
     for round in 0..rounds {
+        let mut line = format!("round {round}:");
         for (jobs, rates) in [(1, &mut one), (2, &mut two)] {
             let out = scratch.join(format!("round-{round}-jobs-{jobs}"));
-            rates.push(seeds_per_second(&out, jobs, seeds, ops));
+            let (rate, cores) = sweep(&out, jobs, seeds, ops);
+            rates.push(rate);
+            line += &format!("   --jobs {jobs} {rate:>6.2} seeds/s on {cores:.2} cores");
         }
-        println!(
-            "round {round}: --jobs 1 {:>6.2} seeds/s   --jobs 2 {:>6.2} seeds/s",
-            one[round as usize], two[round as usize]
-        );
+        println!("{line}");
     }
     let _ = std::fs::remove_dir_all(&scratch); // scratch space only
     let (a, b) = (median(&mut one), median(&mut two));
@@ -38,8 +41,12 @@ fn main() {
     println!("  speed-up  {:>6.2}x", b / a);
 }
 
-/// Runs one sweep and reads its rate from `sweep.json`.
-fn seeds_per_second(out: &Path, jobs: u64, seeds: u64, ops: u64) -> f64 {
+/// Runs one sweep; its seeds per second (from `sweep.json`) and the cores
+/// it used (CPU seconds over wall seconds).
+#[allow(clippy::disallowed_methods)] // wall time is what a benchmark measures
+fn sweep(out: &Path, jobs: u64, seeds: u64, ops: u64) -> (f64, f64) {
+    let cpu_before = children_cpu_s();
+    let start = std::time::Instant::now();
     let status = Command::new(env!("CARGO_BIN_EXE_harness"))
         .args([
             "sweep",
@@ -50,9 +57,11 @@ fn seeds_per_second(out: &Path, jobs: u64, seeds: u64, ops: u64) -> f64 {
         ])
         .args(["--ops", &ops.to_string(), "--out"])
         .arg(out)
-        .stdout(std::process::Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .status()
         .expect("the harness binary runs");
+    let cores = (children_cpu_s() - cpu_before) / start.elapsed().as_secs_f64();
     assert!(
         status.success(),
         "the sweep into {} failed: {status}",
@@ -61,7 +70,28 @@ fn seeds_per_second(out: &Path, jobs: u64, seeds: u64, ops: u64) -> f64 {
     let text = std::fs::read_to_string(out.join("sweep.json")).expect("the sweep wrote sweep.json");
     let summary: serde_json::Value = serde_json::from_str(&text).expect("sweep.json is JSON");
     let ran = summary["results"].as_array().map_or(0, Vec::len);
-    ran as f64 / summary["wall_s"].as_f64().expect("sweep.json has wall_s")
+    let rate = ran as f64 / summary["wall_s"].as_f64().expect("sweep.json has wall_s");
+    (rate, cores)
+}
+
+/// User + system CPU seconds of this process's waited-for children, from
+/// `/proc/self/stat` (fields 16 and 17, in clock ticks of 1/100 s); NaN
+/// where there is no such file.
+fn children_cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return f64::NAN;
+    };
+    // The command name (field 2) may hold spaces: count from after its ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<f64> = rest
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // After ')' come field 3 (state, not a number) onwards: field n is at n - 4.
+    match (fields.get(16 - 4), fields.get(17 - 4)) {
+        (Some(u), Some(s)) => (u + s) / 100.0,
+        _ => f64::NAN,
+    }
 }
 
 fn median(xs: &mut [f64]) -> f64 {
