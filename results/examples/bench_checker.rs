@@ -52,8 +52,8 @@ fn porcupine(dir: &Path) {
     let (mut ours_s, mut theirs_s, mut wrong) = (0.0, 0.0, 0);
     let mut group: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     println!(
-        "{:<22} {:>6} {:>8} {:>11} {:>11} {:>7}",
-        "file", "events", "verdict", "ours_ms", "porcupine_ms", "ratio"
+        "{:<22} {:>6} {:>8} {:>11} {:>11} {:>7} {:>9}",
+        "file", "events", "verdict", "ours_ms", "porcupine_ms", "ratio", "steps"
     );
     for f in &files {
         let loaded = match load_file(&dir.join(f), None) {
@@ -65,12 +65,14 @@ fn porcupine(dir: &Path) {
         };
         let mut best = f64::MAX;
         let mut verdict = Verdict::Valid;
+        let mut steps = 0;
         for _ in 0..3 {
             let t = Instant::now();
             let report = check_events(loaded.history.events(), &loaded.source(), &opts)
                 .expect("well-formed");
             best = best.min(t.elapsed().as_secs_f64());
             verdict = report.verdict;
+            steps = report.per_key.iter().map(|k| k.steps).sum::<u64>();
         }
         let got = word(&verdict);
         let want = expected.get(f).map_or("-", String::as_str);
@@ -100,7 +102,7 @@ fn porcupine(dir: &Path) {
             "  WRONG"
         };
         println!(
-            "{f:<22} {:>6} {got:>8} {:>11.3} {:>11.3} {ratio:>7}{mark}",
+            "{f:<22} {:>6} {got:>8} {:>11.3} {:>11.3} {ratio:>7} {steps:>9}{mark}",
             loaded.history.len(),
             best * 1e3,
             theirs * 1e3

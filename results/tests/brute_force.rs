@@ -1,7 +1,7 @@
-//! The checker against a brute-force one that tries every order, on 10,000
+//! The checker against a brute-force one that tries every order, on 15,000
 //! random small histories (up to 8 operations, up to 4 processes at once,
-//! with `fail`, `info` and unanswered operations), for the register and the
-//! cas-register: zero disagreements.
+//! with `fail`, `info` and unanswered operations), for the register, the
+//! cas-register and append-kv: zero disagreements.
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -17,9 +17,32 @@ const CONCURRENCY: usize = 4;
 /// One raw draw: which process acts, and the dice for what it does.
 type Draw = (usize, u8, i64, i64, u8);
 
+/// Strings a get may return: short words of the letters appends add, so
+/// that many are reachable and several orders give the same string.
+const READS: [&str; 9] = ["", "a", "b", "ab", "ba", "aa", "bb", "aba", "abb"];
+/// What appends add and puts write.
+const PIECES: [&str; 3] = ["a", "b", "ab"];
+
+/// An operation and its argument drawn for `model` from dice.
+fn invocation(model: ModelKind, kind: u8, a: i64, b: i64) -> (&'static str, Value) {
+    let kind = if model == ModelKind::Register {
+        kind % 2
+    } else {
+        kind % 3
+    };
+    match (model, kind) {
+        (ModelKind::AppendKv, 0) => ("get", Value::Null),
+        (ModelKind::AppendKv, 1) => ("append", json!(PIECES[a as usize])),
+        (ModelKind::AppendKv, _) => ("put", json!(PIECES[(a + b) as usize % 3])),
+        (_, 0) => ("read", Value::Null),
+        (ModelKind::CasRegister, 2) => ("cas", json!([a, b])),
+        _ => ("write", json!(a)),
+    }
+}
+
 /// Turns draws into a well-formed history: a draw on an idle process
 /// invokes (while fewer than OPS_MAX were invoked), on a busy one completes.
-fn history(draws: &[Draw], cas: bool) -> History {
+fn history(draws: &[Draw], model: ModelKind) -> History {
     let mut h = History::new();
     let mut busy: [Option<(u64, &'static str, Value)>; CONCURRENCY] = Default::default();
     let mut ids: [u64; CONCURRENCY] = [0, 1, 2, 3];
@@ -28,11 +51,7 @@ fn history(draws: &[Draw], cas: bool) -> History {
         let t = t as u64;
         match busy[slot].take() {
             None if invoked < OPS_MAX => {
-                let (f, arg) = match kind % if cas { 3 } else { 2 } {
-                    0 => ("read", Value::Null),
-                    1 => ("write", json!(a)),
-                    _ => ("cas", json!([a, b])),
-                };
+                let (f, arg) = invocation(model, kind, a, b);
                 h.push(
                     t,
                     Event::invoke(Process::Client(ids[slot]), f, "x", arg.clone()),
@@ -46,6 +65,7 @@ fn history(draws: &[Draw], cas: bool) -> History {
                 let e = match end {
                     0..=5 => match f {
                         "read" => Event::ok(p, f, "x", if b == 0 { Value::Null } else { json!(a) }),
+                        "get" => Event::ok(p, f, "x", json!(READS[(3 * a + b) as usize])),
                         _ => Event::ok(p, f, "x", arg),
                     },
                     6 if f == "cas" => Event::fail(p, f, "x", arg, "cas-mismatch"),
@@ -66,7 +86,8 @@ fn history(draws: &[Draw], cas: bool) -> History {
 struct Op {
     f: String,
     arg: Value,
-    read: Option<i64>,
+    /// What a read or get returned.
+    read: Value,
     /// Must be placed (it completed `ok`, or is a failed-cas observation).
     required: bool,
     /// Dropped entirely (a failed op, or a read with no result).
@@ -84,9 +105,9 @@ fn ops(h: &History) -> Vec<Op> {
             let op = Op {
                 f: e.f.clone(),
                 arg: e.value.clone(),
-                read: None,
+                read: Value::Null,
                 required: false,
-                ignored: e.f == "read",
+                ignored: e.f == "read" || e.f == "get",
                 invoke: pos,
                 complete: None,
             };
@@ -97,7 +118,7 @@ fn ops(h: &History) -> Vec<Op> {
         match e.kind {
             EventType::Ok => {
                 (op.required, op.ignored, op.complete) = (true, false, Some(pos));
-                op.read = e.value.as_i64();
+                op.read = e.value.clone();
             }
             EventType::Fail if e.error.as_deref() == Some("cas-mismatch") => {
                 (op.required, op.ignored, op.complete, op.f) =
@@ -110,15 +131,32 @@ fn ops(h: &History) -> Vec<Op> {
     out
 }
 
+/// The state after `o`, if it can happen in `state` (a register holds
+/// `null` or a number, an append-kv key a string).
+fn step(o: &Op, state: &Value) -> Option<Value> {
+    match o.f.as_str() {
+        "read" | "get" => (*state == o.read).then(|| state.clone()),
+        "write" | "put" => Some(o.arg.clone()),
+        "cas" => (*state == o.arg[0]).then(|| o.arg[1].clone()),
+        "cas-mismatch" => (*state != o.arg[0]).then(|| state.clone()),
+        "append" => Some(json!(format!(
+            "{}{}",
+            state.as_str().expect("a string"),
+            o.arg.as_str().expect("a string")
+        ))),
+        f => panic!("unexpected operation {f}"),
+    }
+}
+
 /// Tries every order of the operations, placing each required operation
 /// and any subset of the unknown ones, respecting real time.
-fn brute_force(h: &History) -> bool {
+fn brute_force(h: &History, model: ModelKind) -> bool {
     let ops = ops(h);
     fn go(
         ops: &[Op],
         placed: u32,
-        state: Option<i64>,
-        seen: &mut std::collections::HashSet<(u32, Option<i64>)>,
+        state: Value,
+        seen: &mut std::collections::HashSet<(u32, String)>,
     ) -> bool {
         if ops
             .iter()
@@ -127,7 +165,7 @@ fn brute_force(h: &History) -> bool {
         {
             return true;
         }
-        if !seen.insert((placed, state)) {
+        if !seen.insert((placed, state.to_string())) {
             return false;
         }
         for (i, o) in ops.iter().enumerate() {
@@ -139,13 +177,7 @@ fn brute_force(h: &History) -> bool {
             if !ready {
                 continue;
             }
-            let next = match o.f.as_str() {
-                "read" => (state == o.read).then_some(state),
-                "write" => Some(o.arg.as_i64()),
-                "cas" => (state == o.arg[0].as_i64()).then_some(o.arg[1].as_i64()),
-                _ => (state != o.arg[0].as_i64()).then_some(state),
-            };
-            if let Some(next) = next {
+            if let Some(next) = step(o, &state) {
                 if go(ops, placed | (1 << i), next, seen) {
                     return true;
                 }
@@ -153,7 +185,11 @@ fn brute_force(h: &History) -> bool {
         }
         false
     }
-    go(&ops, 0, None, &mut Default::default())
+    let init = match model {
+        ModelKind::AppendKv => json!(""),
+        _ => Value::Null,
+    };
+    go(&ops, 0, init, &mut Default::default())
 }
 
 fn draws() -> impl Strategy<Value = Vec<Draw>> {
@@ -161,14 +197,14 @@ fn draws() -> impl Strategy<Value = Vec<Draw>> {
 }
 
 fn agree(draws: &[Draw], model: ModelKind) -> Result<(), TestCaseError> {
-    let h = history(draws, model == ModelKind::CasRegister);
+    let h = history(draws, model);
     let opts = CheckOptions {
         model: Some(model),
         threads: 1,
         ..CheckOptions::default()
     };
     let report = check_history(&h, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let expected = brute_force(&h);
+    let expected = brute_force(&h, model);
     prop_assert!(!matches!(report.verdict, Verdict::Unknown(_)));
     prop_assert_eq!(
         report.verdict.is_valid(),
@@ -191,19 +227,27 @@ proptest! {
     fn cas_register_agrees_with_brute_force(draws in draws()) {
         agree(&draws, ModelKind::CasRegister)?;
     }
+
+    #[test]
+    fn append_kv_agrees_with_brute_force(draws in draws()) {
+        agree(&draws, ModelKind::AppendKv)?;
+    }
 }
 
-/// The generator is useful only if it makes both kinds of history.
+/// The generator is useful only if it makes both kinds of history, for
+/// every model.
 #[test]
 fn generated_histories_are_both_valid_and_invalid() {
-    let mut runner = TestRunner::deterministic();
-    let (mut valid, n) = (0, 1000);
-    for _ in 0..n {
-        let d = draws().new_tree(&mut runner).expect("strategy").current();
-        valid += usize::from(brute_force(&history(&d, true)));
+    for model in [ModelKind::CasRegister, ModelKind::AppendKv] {
+        let mut runner = TestRunner::deterministic();
+        let (mut valid, n) = (0, 1000);
+        for _ in 0..n {
+            let d = draws().new_tree(&mut runner).expect("strategy").current();
+            valid += usize::from(brute_force(&history(&d, model), model));
+        }
+        assert!(
+            (n / 10..n * 9 / 10).contains(&valid),
+            "{model}: {valid} of {n} valid"
+        );
     }
-    assert!(
-        (n / 10..n * 9 / 10).contains(&valid),
-        "{valid} of {n} valid"
-    );
 }

@@ -28,6 +28,7 @@ mod explain;
 mod memo;
 mod ops;
 mod parallel;
+mod prune;
 mod search;
 
 pub use ops::Source;

@@ -8,6 +8,7 @@
 //! Operations of unknown outcome return at the end of the history.
 
 use super::memo::{hash_state, zobrist, Memo, MemoFull};
+use super::prune::Pruner;
 use crate::model::Model;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -282,6 +283,7 @@ pub(crate) fn search<M: Model>(
     let mut memo: Memo<M::State> =
         Memo::new(plan.known_words, plan.unknown_words, budget.memory_bytes);
     let mut stack: Vec<Frame<M::State>> = Vec::with_capacity(ops.len());
+    let mut pruner = Pruner::new(model, ops, spans);
     let mut state = model.init();
     let mut best: Option<Stuck<M::State>> = None;
     let mut stats = Stats::default();
@@ -320,9 +322,25 @@ pub(crate) fn search<M: Model>(
                                 forced: class == Class::ReadOnly,
                             });
                             list.lift(entry);
+                            pruner.place(op);
                             entry = list.first();
                             pass = Class::ReadOnly;
-                            continue;
+                            if class == Class::ReadOnly {
+                                continue;
+                            }
+                            let Some(read) = pruner.doomed(model, ops, spans, &state) else {
+                                continue;
+                            };
+                            // A completed read can no longer be placed.
+                            if best.as_ref().is_none_or(|b| stack.len() > b.prefix.len()) {
+                                best = Some(Stuck {
+                                    prefix: stack.iter().map(|f| op_of(f.call)).collect(),
+                                    state: state.clone(),
+                                    candidates: vec![read],
+                                    closed_by: read,
+                                });
+                            }
+                            failed = true;
                         }
                         Ok(false) => {
                             lin.flip(&plan, op);
@@ -367,6 +385,7 @@ pub(crate) fn search<M: Model>(
             let op = op_of(frame.call);
             lin.flip(&plan, op);
             list.unlift(frame.call);
+            pruner.unplace(op);
             if !frame.forced {
                 entry = list.next[frame.call as usize];
                 pass = plan.class[op as usize];

@@ -121,6 +121,18 @@ impl Model for AppendKv {
         matches!(op, AppendOp::Get(_))
     }
 
+    fn resets(&self, op: &AppendOp) -> bool {
+        matches!(op, AppendOp::Put(_))
+    }
+
+    fn reachable(&self, state: &Text, op: &AppendOp) -> bool {
+        // Without a put the string only grows at its end.
+        match op {
+            AppendOp::Get(v) => v.as_str().starts_with(state.as_str()),
+            AppendOp::Put(_) | AppendOp::Append(_) => true,
+        }
+    }
+
     fn op(&self, call: &Call<'_>) -> Result<Option<AppendOp>, String> {
         Ok(match (call.f, call.outcome) {
             ("get", Outcome::Ok(v)) => Some(AppendOp::Get(text(v, "as the value read")?)),

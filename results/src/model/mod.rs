@@ -67,6 +67,25 @@ pub trait Model: Sync {
     /// orders (moving it earlier never hurts).
     fn is_read_only(&self, op: &Self::Op) -> bool;
 
+    /// True if `op` may leave a state unrelated to the one before it (a
+    /// `put`, a `write`); see [`Model::reachable`]. Every operation by
+    /// default.
+    fn resets(&self, op: &Self::Op) -> bool {
+        let _ = op;
+        true
+    }
+
+    /// False only if neither `state` nor any state reached from it by
+    /// operations that do not [reset](Model::resets) accepts `op` (for
+    /// append-kv: a get whose value does not start with the current
+    /// string). The search abandons a configuration with such a completed
+    /// `op` still to place and no reset invoked before `op` returned. Always
+    /// true (no pruning) by default.
+    fn reachable(&self, state: &Self::State, op: &Self::Op) -> bool {
+        let _ = (state, op);
+        true
+    }
+
     /// Turns a history operation into a model operation. `Ok(None)` drops it
     /// (it constrains nothing, e.g. a failed write); `Err` says what was
     /// expected instead.
