@@ -1,8 +1,10 @@
 //! A run's complete configuration: everything needed to replay it, saved as
 //! `config.json`.
 
+use crate::cluster::Bug;
 use nemeses::NemesisConfig;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use workloads::RegisterWorkload;
 
 /// The harness version written into every `config.json`.
@@ -37,6 +39,9 @@ pub struct Scenario {
     /// The faults: which nemeses, how often, their knobs (default: none).
     #[serde(default)]
     pub nemesis: NemesisConfig,
+    /// Planted bugs switched on in the built-in cluster (default: none).
+    #[serde(default)]
+    pub bugs: BTreeSet<Bug>,
 }
 
 impl Default for Scenario {
@@ -54,6 +59,7 @@ impl Default for Scenario {
             sim_ms_max: 600_000,
             harness_version: HARNESS_VERSION.to_string(),
             nemesis: NemesisConfig::none(),
+            bugs: BTreeSet::new(),
         }
     }
 }

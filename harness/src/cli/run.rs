@@ -170,9 +170,10 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Runs a scenario against the built-in cluster.
+/// Runs a scenario against the built-in cluster, with the scenario's
+/// planted bugs switched on.
 pub fn execute(scenario: &Scenario) -> RunOutcome {
-    runner::run(scenario, crate::cluster::Cluster::default())
+    runner::run(scenario, crate::cluster::Cluster::for_scenario(scenario))
 }
 
 /// Writes a run directory `parent/seed-N` atomically: `config.json`,

@@ -2,6 +2,7 @@
 //! way back from a parsed set of flags to a command line (for the
 //! paste-able `harness run --seed N ...` line a sweep prints per failure).
 
+use crate::cluster::Bug;
 use crate::scenario::Scenario;
 use crate::seeds::Seeds;
 use anyhow::anyhow;
@@ -55,6 +56,10 @@ pub struct ScenarioArgs {
     /// every key before the run fails with a liveness error.
     #[arg(long, default_value_t = NemesisConfig::default().quiet_ms)]
     pub quiet_ms: u64,
+    /// Planted bugs to switch on in the built-in cluster (repeat the flag or
+    /// give a comma list; none by default).
+    #[arg(long = "bug", value_enum, value_delimiter = ',')]
+    pub bugs: Vec<Bug>,
 }
 
 impl ScenarioArgs {
@@ -72,6 +77,7 @@ impl ScenarioArgs {
                 ..Scenario::default().workload
             },
             nemesis: self.nemesis_config(seed)?,
+            bugs: self.bugs.iter().copied().collect(),
             ..Scenario::default()
         };
         scenario.validate().map_err(anyhow::Error::msg)?;
@@ -123,8 +129,10 @@ impl ScenarioArgs {
             ("--clock-bump-ms-max", self.clock_bump_ms_max.to_string()),
             ("--quiet-ms", self.quiet_ms.to_string()),
         ];
+        let bugs = self.bugs.iter().map(|bug| ("--bug", bug.to_string()));
         pairs
             .into_iter()
+            .chain(bugs)
             .flat_map(|(flag, value)| [flag.to_string(), value])
             .collect()
     }
@@ -137,7 +145,7 @@ impl ScenarioArgs {
 
 #[cfg(test)]
 mod tests {
-    use super::ScenarioArgs;
+    use super::{Bug, ScenarioArgs};
     use clap::{Args, Command, FromArgMatches};
 
     fn parse(argv: &[String]) -> ScenarioArgs {
@@ -163,6 +171,7 @@ mod tests {
             crash_ms_max: 700,
             clock_bump_ms_max: 600,
             quiet_ms: 5_000,
+            bugs: vec![Bug::LeaseReadPause, Bug::AckBeforeFsync],
         };
         assert_eq!(parse(&args.flags()), args);
         let defaults = parse(&[]);
@@ -200,7 +209,11 @@ mod tests {
 
     #[test]
     fn every_flag_is_printed() {
-        let flags = parse(&[]).flags();
+        let flags = ScenarioArgs {
+            bugs: vec![Bug::OldTermCommit],
+            ..parse(&[])
+        }
+        .flags();
         for arg in ScenarioArgs::augment_args(Command::new("run")).get_arguments() {
             let Some(long) = arg.get_long() else { continue };
             assert!(

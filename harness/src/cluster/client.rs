@@ -5,6 +5,7 @@
 //! or timed-out connect (nothing sent), a connection found closed before
 //! sending, or a `NotLeader` answer. Anything lost after sending is `Info`.
 
+use super::bugs::Bug;
 use super::config::RaftConfig;
 use super::proto::{encode, read_frame, ClientReply, ClientRequest, Hello, ReplyResult};
 use crate::sut::{Client, ClientCtx};
@@ -21,6 +22,9 @@ use workloads::{Op, Outcome};
 pub struct ClusterClient {
     ctx: ClientCtx,
     connect_timeout: Duration,
+    /// Planted bug `retry-duplicate`: a write or cas unanswered this long
+    /// is sent again under a fresh request id.
+    retry_after: Option<Duration>,
     target: usize,
     seq: u64,
     conn: Option<Conn>,
@@ -40,6 +44,10 @@ impl ClusterClient {
         ClusterClient {
             ctx,
             connect_timeout: config.connect_timeout(),
+            retry_after: config
+                .bugs
+                .has(Bug::RetryDuplicate)
+                .then(|| config.rpc_timeout()),
             target,
             seq: 0,
             conn: None,
@@ -111,12 +119,13 @@ impl ClusterClient {
 impl Client for ClusterClient {
     async fn call(&mut self, op: &Op, _deadline: Duration) -> Outcome {
         self.seq += 1;
-        let request = ClientRequest {
+        let mut request = ClientRequest {
             client: self.ctx.worker as u64,
             seq: self.seq,
             op: op.clone(),
         };
-        let frame = encode(&request);
+        let mut frame = encode(&request);
+        let retry_after = self.retry_after.filter(|_| !matches!(op, Op::Read { .. }));
         let mut attempt = 0u32;
         loop {
             if let Some(conn) = self.conn.as_mut() {
@@ -135,7 +144,21 @@ impl Client for ClusterClient {
                     }
                 }
             }
-            let result = match self.exchange(&frame, self.seq).await {
+            let exchanged = match retry_after {
+                None => self.exchange(&frame, self.seq).await,
+                Some(wait) => match timeout(wait, self.exchange(&frame, self.seq)).await {
+                    Ok(exchanged) => exchanged,
+                    Err(_) => {
+                        // Planted: a fresh id defeats the cluster's dedup.
+                        self.seq += 1;
+                        request.seq = self.seq;
+                        frame = encode(&request);
+                        self.conn = None;
+                        continue;
+                    }
+                },
+            };
+            let result = match exchanged {
                 Ok(result) => result,
                 Err(why) => {
                     self.conn = None;

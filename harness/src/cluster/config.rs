@@ -1,5 +1,6 @@
 //! The knobs of the built-in Raft cluster.
 
+use super::bugs::Bugs;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ pub struct RaftConfig {
     /// A connect to a peer or node that takes longer than this is abandoned
     /// (connects to a crashed host hang).
     pub connect_timeout_ms: u64,
+    /// Planted bugs switched on (none by default).
+    #[serde(default)]
+    pub bugs: Bugs,
 }
 
 impl Default for RaftConfig {
@@ -35,6 +39,7 @@ impl Default for RaftConfig {
             batch_entries_max: 64,
             rpc_timeout_ms: 100,
             connect_timeout_ms: 100,
+            bugs: Bugs::default(),
         }
     }
 }
@@ -48,6 +53,13 @@ impl RaftConfig {
     /// The rpc timeout.
     pub fn rpc_timeout(&self) -> Duration {
         Duration::from_millis(self.rpc_timeout_ms)
+    }
+
+    /// How long a leader's read lease lasts from the first send of the
+    /// heartbeat round a majority acknowledged: half the shortest election
+    /// timeout, for which a node that heard from the leader refuses votes.
+    pub fn lease(&self) -> Duration {
+        Duration::from_millis(self.election_ms_min / 2)
     }
 
     /// The connect timeout.

@@ -8,9 +8,11 @@
 //! [`Raft::read_is_confirmed`] (linearizable reads), and
 //! [`Raft::set_commit`] (when clients hear about writes).
 
+use super::bugs::Bug;
 use super::proto::{ClientReply, ClientRequest, Command, Entry, Index, NodeId, PeerMsg};
 use super::proto::{ReplyResult, Term};
-use super::raft::{Input, Output, PendingRead, PendingWrite, Progress, Raft, Record, Token};
+use super::raft::Token;
+use super::raft::{Input, Output, PendingRead, PendingWrite, Progress, Raft, Record, SentAt};
 use super::status::Role;
 use std::time::Duration;
 use workloads::Op;
@@ -29,6 +31,8 @@ impl Raft {
         }
         self.round = 1;
         self.round_stamped = false;
+        self.round_sent_at.clear();
+        self.lease_start = None;
         let entry = Entry {
             term: self.term,
             command: Command::Noop,
@@ -93,6 +97,10 @@ impl Raft {
         p.inflight_since = Some(now);
         p.round_sent = self.round;
         self.round_stamped = true;
+        let wall_ns = self.clocks.wall_ns;
+        self.round_sent_at
+            .entry(self.round)
+            .or_insert(SentAt { mono: now, wall_ns });
         let msg = PeerMsg::Append {
             term: self.term,
             prev_index,
@@ -146,6 +154,7 @@ impl Raft {
                 .max(p.matched + 1)
                 .min(last + 1);
         }
+        self.renew_lease();
         self.advance_commit(out);
         self.serve_reads(out);
         let p = &self.progress[from];
@@ -175,6 +184,9 @@ impl Raft {
     /// The commit rule (Raft §5.4.2): a leader commits by counting replicas
     /// only entries of its own term; earlier ones commit with them.
     fn may_commit(&self, index: Index) -> bool {
+        if self.config.bugs.has(Bug::OldTermCommit) {
+            return true; // planted: any term's entry commits once on a majority
+        }
         self.log.term_at(index) == Some(self.term)
     }
 
@@ -226,7 +238,13 @@ impl Raft {
         out: &mut Output,
     ) {
         if self.role != Role::Leader {
-            let result = ReplyResult::NotLeader { hint: self.leader };
+            let result = match &req.op {
+                // Planted: a follower's state lags the leader's.
+                Op::Read { key } if self.config.bugs.has(Bug::StaleFollowerRead) => {
+                    ReplyResult::Ok(self.kv.read(key))
+                }
+                _ => ReplyResult::NotLeader { hint: self.leader },
+            };
             out.replies.push((
                 token,
                 ClientReply {
@@ -237,6 +255,17 @@ impl Raft {
             return;
         }
         match req.op {
+            Op::Read { key } if self.lease_holds() && self.applied >= self.read_index() => {
+                let result = ReplyResult::Ok(self.kv.read(&key));
+                out.replies.push((
+                    token,
+                    ClientReply {
+                        seq: req.seq,
+                        result,
+                    },
+                ));
+                return;
+            }
             Op::Read { key } => {
                 if self.round_stamped {
                     self.round += 1;
@@ -265,12 +294,27 @@ impl Raft {
                     },
                     out,
                 );
-                let write = PendingWrite {
-                    term: self.term,
-                    token,
-                    seq: req.seq,
-                };
-                self.pending_writes.insert(index, write);
+                if self.config.bugs.has(Bug::AckBeforeCommit) {
+                    // Planted: the reply goes out before a majority stores it.
+                    let result = self
+                        .kv
+                        .clone()
+                        .apply(&self.log.get(index).expect("appended").command);
+                    out.replies.push((
+                        token,
+                        ClientReply {
+                            seq: req.seq,
+                            result,
+                        },
+                    ));
+                } else {
+                    let write = PendingWrite {
+                        term: self.term,
+                        token,
+                        seq: req.seq,
+                    };
+                    self.pending_writes.insert(index, write);
+                }
                 self.advance_commit(out);
             }
         }
@@ -282,6 +326,35 @@ impl Raft {
     /// entry committed before its term.
     fn read_index(&self) -> Index {
         self.commit.max(self.term_start)
+    }
+
+    /// After an acknowledgement: the lease runs from the first send of the
+    /// round a majority has confirmed; older rounds are forgotten.
+    fn renew_lease(&mut self) {
+        let confirmed = self.confirmed_round();
+        if let Some(&at) = self.round_sent_at.get(&confirmed) {
+            self.lease_start = Some(at);
+        }
+        self.round_sent_at = self.round_sent_at.split_off(&confirmed);
+    }
+
+    /// Whether a read may be answered from local state under the lease;
+    /// only the lease bugs use leases.
+    fn lease_holds(&self) -> bool {
+        let Some(start) = self.lease_start else {
+            return false;
+        };
+        let lease = self.config.lease();
+        if self.config.bugs.has(Bug::LeaseReadSkew) {
+            // Planted: the wall clock, which can jump, strobe and drift.
+            self.clocks.wall_ns < start.wall_ns + lease.as_nanos() as i64
+        } else if self.config.bugs.has(Bug::LeaseReadPause) {
+            // Planted: the time read before the last await, where a pause
+            // can hit; reads that arrived during the pause pass the check.
+            self.clocks.before_wait < start.mono + lease
+        } else {
+            false
+        }
     }
 
     /// The highest read round a majority (counting this node) has

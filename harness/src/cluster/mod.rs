@@ -9,7 +9,8 @@
 //!   anything that depends on them is sent;
 //! - [`node`], [`transport`], [`proto`], [`wire`]: the IO shell, TCP links,
 //!   messages, framing and their binary encoding;
-//! - [`client`]: the client adapter; [`status`]: the observation board.
+//! - [`client`]: the client adapter; [`status`]: the observation board;
+//! - [`bugs`]: the planted bugs, each off by default.
 //!
 //! ```no_run
 //! use harness::cluster::Cluster;
@@ -22,6 +23,7 @@
 //! println!("leader at the end: {:?}", status.leader());
 //! ```
 
+pub mod bugs;
 pub mod client;
 pub mod config;
 pub mod kv;
@@ -42,6 +44,7 @@ mod sim_tests;
 #[cfg(test)]
 mod testnet;
 
+pub use bugs::{Bug, Bugs};
 pub use client::ClusterClient;
 pub use config::RaftConfig;
 pub use status::{ClusterStatus, NodeStatus, Role};
@@ -65,6 +68,15 @@ impl Cluster {
             config,
             status: ClusterStatus::default(),
         }
+    }
+
+    /// The cluster a scenario describes: default timing, with the
+    /// scenario's planted bugs switched on.
+    pub fn for_scenario(scenario: &crate::Scenario) -> Self {
+        Cluster::new(RaftConfig {
+            bugs: scenario.bugs.iter().copied().collect(),
+            ..RaftConfig::default()
+        })
     }
 
     /// The observation board every node of this cluster publishes to

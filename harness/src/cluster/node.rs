@@ -3,9 +3,10 @@
 //! is ready, **persist and sync what it produced, then send** (never the
 //! other way round), publish status.
 
+use super::bugs::Bug;
 use super::config::RaftConfig;
 use super::proto::encode;
-use super::raft::{Input, Output, Raft};
+use super::raft::{Clocks, Input, Output, Raft};
 use super::status::{ClusterStatus, DownOnDrop};
 use super::storage::Storage;
 use super::transport::{accept_loop, Event, PeerLinks, Routes};
@@ -62,6 +63,10 @@ pub async fn run(ctx: NodeCtx, config: RaftConfig, status: ClusterStatus) -> tur
     ));
     let links = PeerLinks::start(&ctx, &config, inbox_tx);
     let shell = Shell {
+        lazy_sync: config.bugs.has(Bug::AckBeforeFsync),
+        last_sync: Duration::ZERO,
+        heartbeat: config.heartbeat(),
+        ctx: ctx.clone(),
         raft,
         storage,
         links,
@@ -89,6 +94,11 @@ struct Shell {
     status: ClusterStatus,
     id: usize,
     start: Instant,
+    ctx: NodeCtx,
+    /// Planted bug `ack-before-fsync`: sync at most once a heartbeat.
+    lazy_sync: bool,
+    last_sync: Duration,
+    heartbeat: Duration,
 }
 
 impl Shell {
@@ -109,12 +119,18 @@ impl Shell {
                 timer.as_mut().reset(deadline);
                 armed = deadline;
             }
+            let before_wait = self.start.elapsed();
             let first = tokio::select! {
                 biased;
                 event = inbox.recv() => event,
                 _ = &mut timer => None,
             };
             let now = self.start.elapsed();
+            let wall_ns = self.ctx.clock.now_ns();
+            self.raft.set_clocks(Clocks {
+                wall_ns,
+                before_wait,
+            });
             if let Some(event) = first {
                 self.raft.handle(now, input(event), &mut out);
                 for _ in 1..BATCH_EVENTS_MAX {
@@ -123,7 +139,7 @@ impl Shell {
                 }
             }
             self.raft.handle(now, Input::Tick, &mut out);
-            self.flush(&mut out)?;
+            self.flush(now, &mut out)?;
             let status = self.raft.status();
             if status != published {
                 self.status.publish(self.id, status);
@@ -134,11 +150,14 @@ impl Shell {
 
     /// Persist-before-send: records are appended and synced first, then
     /// messages and replies go out.
-    fn flush(&mut self, out: &mut Output) -> std::io::Result<()> {
+    fn flush(&mut self, now: Duration, out: &mut Output) -> std::io::Result<()> {
         if !out.persist.is_empty() {
             self.storage.append(&out.persist)?;
-            self.storage.sync()?;
             out.persist.clear();
+        }
+        if !self.lazy_sync || now >= self.last_sync + self.heartbeat {
+            self.storage.sync()?;
+            self.last_sync = now;
         }
         for (to, msg) in out.send.drain(..) {
             let frame = encode(&msg);

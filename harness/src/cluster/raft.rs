@@ -140,6 +140,25 @@ pub(super) struct PendingRead {
     pub key: String,
 }
 
+/// What the IO shell knows of time besides the monotonic `now` given to
+/// [`Raft::handle`]; read only by the lease bugs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clocks {
+    /// The node's wall clock (ns since the Unix epoch), which the clock
+    /// nemesis skews.
+    pub wall_ns: i64,
+    /// Monotonic time read before the event loop's last await (where a
+    /// pause can hit), earlier than `now` by the wait.
+    pub before_wait: Duration,
+}
+
+/// When a heartbeat round was first sent: monotonic and wall time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct SentAt {
+    pub mono: Duration,
+    pub wall_ns: i64,
+}
+
 /// A write waiting to be committed and applied.
 #[derive(Clone, Debug)]
 pub(super) struct PendingWrite {
@@ -175,6 +194,11 @@ pub struct Raft {
     pub(super) round_stamped: bool,
     pub(super) pending_writes: BTreeMap<Index, PendingWrite>,
     pub(super) pending_reads: VecDeque<PendingRead>,
+    // Leases (only with a lease bug on).
+    pub(super) clocks: Clocks,
+    pub(super) round_sent_at: BTreeMap<u64, SentAt>,
+    pub(super) lease_start: Option<SentAt>,
+    pub(super) vote_guard_until: Duration,
 }
 
 impl Raft {
@@ -188,6 +212,7 @@ impl Raft {
         now: Duration,
     ) -> Self {
         assert!(id < n, "node id {id} out of range for {n} nodes");
+        let config_election_ms_min = config.election_ms_min;
         let mut raft = Raft {
             id,
             n,
@@ -210,6 +235,10 @@ impl Raft {
             round_stamped: false,
             pending_writes: BTreeMap::new(),
             pending_reads: VecDeque::new(),
+            clocks: Clocks::default(),
+            round_sent_at: BTreeMap::new(),
+            lease_start: None,
+            vote_guard_until: now + Duration::from_millis(config_election_ms_min),
         };
         raft.reset_election_timer(now);
         raft
@@ -222,6 +251,11 @@ impl Raft {
             Input::Peer { from, msg } => self.on_peer(now, from, msg, out),
             Input::Client { token, req } => self.on_client(now, token, req, out),
         }
+    }
+
+    /// Tells the core the node's other clocks before a batch of inputs.
+    pub fn set_clocks(&mut self, clocks: Clocks) {
+        self.clocks = clocks;
     }
 
     /// When the next timer fires; feed [`Input::Tick`] then.
@@ -365,6 +399,9 @@ impl Raft {
             tracing::warn!(from, "message from an unknown peer dropped");
             return;
         }
+        if matches!(msg, PeerMsg::Vote { .. }) && self.honours_lease(now) {
+            return; // a leader may be serving reads under its lease
+        }
         if msg.term() > self.term {
             self.become_follower(now, msg.term(), out);
         }
@@ -431,6 +468,13 @@ impl Raft {
         }
     }
 
+    /// With leases in use, a leader, and a node that heard from one within
+    /// the shortest election timeout (or has just started), ignore vote
+    /// requests: that promise is what a leader's lease counts on.
+    fn honours_lease(&self, now: Duration) -> bool {
+        self.config.bugs.uses_leases() && (self.role == Role::Leader || now < self.vote_guard_until)
+    }
+
     /// The follower side of append: returns (success, index, conflict term).
     fn on_append(
         &mut self,
@@ -453,6 +497,7 @@ impl Raft {
         self.role = Role::Follower;
         self.leader = Some(from);
         self.reset_election_timer(now);
+        self.vote_guard_until = now + Duration::from_millis(self.config.election_ms_min);
 
         match self.log.term_at(prev_index) {
             None => return (false, self.log.last_index() + 1, None),
