@@ -19,7 +19,7 @@ pub const EXIT_ERROR: u8 = 3;
 /// Every run is reproducible from its seed: `harness replay DIR` re-runs a
 /// saved run and checks the history is byte-identical.
 #[derive(Debug, Parser)]
-#[command(name = "harness", version, about, long_about = None)]
+#[command(name = "harness", version)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
