@@ -1,7 +1,7 @@
 //! Benchmark of the linearizability checker.
 //!
 //! ```text
-//! cargo run --release -p results --example bench_checker [PORCUPINE_DIR]
+//! cargo run --release -p results --example bench_checker [PORCUPINE_DIR] [--porcupine-only]
 //! ```
 //!
 //! 1. Every file of Porcupine's test data (default
@@ -150,8 +150,11 @@ fn generated() {
 }
 
 fn main() {
-    let dir = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let only = args.iter().any(|a| a == "--porcupine-only");
+    let dir = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/histories/porcupine")
@@ -161,5 +164,7 @@ fn main() {
     } else {
         println!("SKIP porcupine: {} not found", dir.display());
     }
-    generated();
+    if !only {
+        generated();
+    }
 }

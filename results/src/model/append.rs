@@ -18,12 +18,20 @@ pub struct Text {
 impl Text {
     /// Wraps `s`.
     pub fn new(s: &str) -> Self {
-        // FNV-1a: simple and good enough to spread distinct strings.
-        let hash = s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
         Text {
-            hash,
+            hash: fnv(0xcbf2_9ce4_8422_2325, s),
+            text: s.into(),
+        }
+    }
+
+    /// `self` followed by `tail`. Only `tail` is hashed: the hash of a
+    /// concatenation continues the hash of its first part.
+    pub fn concat(&self, tail: &Text) -> Self {
+        let mut s = String::with_capacity(self.text.len() + tail.text.len());
+        s.push_str(&self.text);
+        s.push_str(&tail.text);
+        Text {
+            hash: fnv(self.hash, &tail.text),
             text: s.into(),
         }
     }
@@ -32,6 +40,14 @@ impl Text {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+/// FNV-1a from `hash` over `s`: simple, good enough to spread distinct
+/// strings, and it can be resumed where a prefix left off.
+fn fnv(hash: u64, s: &str) -> u64 {
+    s.bytes().fold(hash, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 impl PartialEq for Text {
@@ -108,12 +124,7 @@ impl Model for AppendKv {
         match op {
             AppendOp::Get(v) => (state == v).then(|| state.clone()),
             AppendOp::Put(v) => Some(v.clone()),
-            AppendOp::Append(v) => {
-                let mut s = String::with_capacity(state.as_str().len() + v.as_str().len());
-                s.push_str(state.as_str());
-                s.push_str(v.as_str());
-                Some(Text::new(&s))
-            }
+            AppendOp::Append(v) => Some(state.concat(v)),
         }
     }
 
@@ -161,7 +172,13 @@ impl Model for AppendKv {
 
     fn refusal(&self, state: &Text, op: &AppendOp) -> String {
         match op {
-            AppendOp::Get(_) => format!("the value is {}", quote(state.as_str())),
+            AppendOp::Get(v) if v.as_str().starts_with(state.as_str()) => {
+                format!("the value is {}", quote(state.as_str()))
+            }
+            AppendOp::Get(_) => format!(
+                "the value is {}, and the value read does not start with it",
+                quote(state.as_str())
+            ),
             AppendOp::Put(_) | AppendOp::Append(_) => "a put or append is always possible".into(),
         }
     }
@@ -180,6 +197,8 @@ mod tests {
             .unwrap();
         let s = m.step(&s, &AppendOp::Append(Text::new("x 2 y"))).unwrap();
         assert_eq!(s.as_str(), "x 1 yx 2 y");
+        assert_eq!(s, Text::new("x 1 yx 2 y"));
+        assert_eq!(hash_of(&s), hash_of(&Text::new("x 1 yx 2 y")));
         assert!(m
             .step(&s, &AppendOp::Get(Text::new("x 1 yx 2 y")))
             .is_some());
@@ -188,6 +207,25 @@ mod tests {
             m.step(&s, &AppendOp::Put(Text::new("z"))).unwrap().as_str(),
             "z"
         );
+    }
+
+    fn hash_of(t: &Text) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        t.hash(&mut h);
+        h.finish()
+    }
+
+    #[test]
+    fn gets_are_reachable_only_by_growing_the_string() {
+        let m = AppendKv;
+        let s = Text::new("ab");
+        assert!(m.reachable(&s, &AppendOp::Get(Text::new("abc"))));
+        assert!(m.reachable(&s, &AppendOp::Get(Text::new("ab"))));
+        assert!(!m.reachable(&s, &AppendOp::Get(Text::new("a"))));
+        assert!(!m.reachable(&s, &AppendOp::Get(Text::new("ba"))));
+        assert!(m.resets(&AppendOp::Put(Text::new(""))));
+        assert!(!m.resets(&AppendOp::Append(Text::new("a"))));
+        assert!(!m.resets(&AppendOp::Get(Text::new("a"))));
     }
 
     #[test]
