@@ -2,10 +2,12 @@
 //! the search walks up to the return that would show it.
 //!
 //! A completed read-only operation `g` (a get) still to place must find the
-//! state it observed. If the model says no state reachable from the current
-//! one without a reset accepts `g` ([`Model::reachable`]), and no unplaced
-//! resetting operation was invoked before `g` returned (every such operation
-//! must come after `g`), then no extension of the configuration places `g`.
+//! state it observed. The operations placed before it are unplaced ones
+//! invoked before `g` returned. If the model says no state reachable from
+//! the current one without a reset accepts `g` ([`Model::reachable`]), then
+//! some reset (a put) must come first, and from the state the last one
+//! leaves `g` must be reachable; if no unplaced reset invoked in time leaves
+//! such a state, no extension of the configuration places `g`.
 
 use super::search::Span;
 use crate::model::Model;
@@ -133,14 +135,11 @@ impl Pruner {
         if !self.enabled {
             return None;
         }
-        let reset_at = self
-            .resets
-            .first()
-            .map_or(usize::MAX, |r| spans[r as usize].call);
         let mut r = self.reads.first()?;
         for _ in 0..LOOKAHEAD {
-            let ret = spans[r as usize].ret.unwrap_or(usize::MAX);
-            if ret < reset_at && !model.reachable(state, &ops[r as usize]) {
+            if !model.reachable(state, &ops[r as usize])
+                && !self.reset_helps(model, ops, spans, state, r)
+            {
                 return Some(r);
             }
             r = self.reads.next[r as usize];
@@ -149,5 +148,89 @@ impl Pruner {
             }
         }
         None
+    }
+
+    /// Whether an unplaced reset invoked before read `r` returned (so it may
+    /// come before `r`) leaves a state from which `r` is reachable. The last
+    /// reset before `r` decides, and a reset's result does not depend on the
+    /// state it is applied to, so trying each one from `state` is enough.
+    fn reset_helps<M: Model>(
+        &self,
+        model: &M,
+        ops: &[M::Op],
+        spans: &[Span],
+        state: &M::State,
+        r: u32,
+    ) -> bool {
+        let ret = spans[r as usize].ret.unwrap_or(usize::MAX);
+        let mut p = self.resets.first();
+        while let Some(q) = p {
+            if spans[q as usize].call > ret {
+                return false;
+            }
+            match model.step(state, &ops[q as usize]) {
+                Some(after) if !model.reachable(&after, &ops[r as usize]) => {}
+                // Refused here but perhaps not later: assume it helps.
+                _ => return true,
+            }
+            let n = self.resets.next[q as usize];
+            p = (n != self.resets.head()).then_some(n);
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AppendKv, AppendOp, Text};
+
+    fn span(call: usize, ret: usize) -> Span {
+        Span {
+            call,
+            ret: Some(ret),
+        }
+    }
+
+    /// Whether the get (operation 0, returning "ba" at position 5) is doomed
+    /// in state "a" with one more operation, a put, at `put_span`.
+    fn doomed_with_put(put: &str, put_span: Span) -> Option<u32> {
+        let ops = [
+            AppendOp::Get(Text::new("ba")),
+            AppendOp::Put(Text::new(put)),
+            AppendOp::Append(Text::new("a")),
+        ];
+        let spans = [span(0, 5), put_span, span(2, 7)];
+        let pruner = Pruner::new(&AppendKv, &ops, &spans);
+        pruner.doomed(&AppendKv, &ops, &spans, &Text::new("a"))
+    }
+
+    #[test]
+    fn a_get_the_string_cannot_grow_into_is_doomed() {
+        // No put in time: "a" can only grow to "a...".
+        assert_eq!(doomed_with_put("b", span(6, 8)), Some(0));
+        // A put invoked in time whose value cannot grow into "ba".
+        assert_eq!(doomed_with_put("x", span(1, 8)), Some(0));
+        // put "b" then append "a" gives "ba".
+        assert_eq!(doomed_with_put("b", span(1, 8)), None);
+    }
+
+    #[test]
+    fn placed_operations_leave_the_chains_and_come_back() {
+        let ops = [
+            AppendOp::Get(Text::new("ba")),
+            AppendOp::Put(Text::new("b")),
+            AppendOp::Append(Text::new("a")),
+        ];
+        let spans = [span(0, 5), span(1, 8), span(2, 7)];
+        let mut pruner = Pruner::new(&AppendKv, &ops, &spans);
+        let doomed = |p: &Pruner| p.doomed(&AppendKv, &ops, &spans, &Text::new("a"));
+        assert_eq!(doomed(&pruner), None);
+        pruner.place(1);
+        assert_eq!(doomed(&pruner), Some(0));
+        pruner.unplace(1);
+        assert_eq!(doomed(&pruner), None);
+        pruner.place(0);
+        assert_eq!(doomed(&pruner), None, "a placed get constrains nothing");
     }
 }

@@ -68,8 +68,9 @@ pub trait Model: Sync {
     fn is_read_only(&self, op: &Self::Op) -> bool;
 
     /// True if `op` may leave a state unrelated to the one before it (a
-    /// `put`, a `write`); see [`Model::reachable`]. Every operation by
-    /// default.
+    /// `put`, a `write`); see [`Model::reachable`]. A reset must leave the
+    /// same state whatever state it is applied to. Every operation by
+    /// default (then nothing is pruned).
     fn resets(&self, op: &Self::Op) -> bool {
         let _ = op;
         true
