@@ -1,11 +1,11 @@
 //! The linearizability checker.
 //!
 //! 1. Pair each client invoke with its completion and group operations by
-//!    key ([`ops`]); nemesis events are ignored.
+//!    key (module `ops`); nemesis events are ignored.
 //! 2. Turn each operation into a model operation (a `fail` is dropped, a
 //!    failed cas with error `cas-mismatch` is an observation, an `info` or
 //!    unanswered operation returns "at the end of time").
-//! 3. Search each key for a linearization ([`search`]), keys in parallel,
+//! 3. Search each key for a linearization (module `search`), keys in parallel,
 //!    each under the time and memory budget.
 //! 4. Merge the per-key verdicts; explain the first violation.
 //!

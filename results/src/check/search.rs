@@ -261,6 +261,9 @@ struct Frame<S> {
 /// visited one has the same completed operations and state and a subset of
 /// its unknown ones; identical unknown operations are placed in invoke
 /// order. The search succeeds once every completed operation is placed.
+/// Models that say which states can still grow into a read's value
+/// ([`Model::reachable`]) also get configurations abandoned as soon as a
+/// pending read can no longer be satisfied ([`Pruner`]).
 pub(crate) fn search<M: Model>(
     model: &M,
     ops: &[M::Op],
