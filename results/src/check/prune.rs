@@ -183,7 +183,9 @@ impl Pruner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AppendKv, AppendOp, Text};
+    use crate::check::search::{search, Budget, Found};
+    use crate::model::{AppendKv, AppendOp, Call, Text};
+    use std::time::Duration;
 
     fn span(call: usize, ret: usize) -> Span {
         Span {
@@ -232,5 +234,119 @@ mod tests {
         assert_eq!(doomed(&pruner), None);
         pruner.place(0);
         assert_eq!(doomed(&pruner), None, "a placed get constrains nothing");
+    }
+
+    /// Append-kv without the pruning hooks: the search as it was before.
+    struct Unpruned;
+
+    impl Model for Unpruned {
+        type State = Text;
+        type Op = AppendOp;
+        fn init(&self) -> Text {
+            AppendKv.init()
+        }
+        fn step(&self, state: &Text, op: &AppendOp) -> Option<Text> {
+            AppendKv.step(state, op)
+        }
+        fn is_read_only(&self, op: &AppendOp) -> bool {
+            AppendKv.is_read_only(op)
+        }
+        fn op(&self, call: &Call<'_>) -> Result<Option<AppendOp>, String> {
+            AppendKv.op(call)
+        }
+        fn describe_op(&self, op: &AppendOp) -> String {
+            AppendKv.describe_op(op)
+        }
+        fn describe_state(&self, state: &Text) -> String {
+            AppendKv.describe_state(state)
+        }
+        fn refusal(&self, state: &Text, op: &AppendOp) -> String {
+            AppendKv.refusal(state, op)
+        }
+    }
+
+    /// splitmix64.
+    fn next(seed: &mut u64) -> u64 {
+        *seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = *seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Up to 30 operations, each taking effect at its own instant inside
+    /// an interval overlapping its neighbours' (about 5 at once); gets
+    /// return the true string, except that a few are corrupted; some puts
+    /// and appends have unknown outcomes (and took effect or not).
+    fn history(mut seed: u64) -> (Vec<AppendOp>, Vec<Span>) {
+        let mut r = |n: u64| next(&mut seed) % n;
+        let n = 10 + r(21) as usize;
+        let (mut ops, mut times, mut state) = (Vec::new(), Vec::new(), String::new());
+        for i in 0..n as u64 {
+            let piece = ["a", "b", "ab"][r(3) as usize];
+            let unknown = r(10) == 0;
+            let op = match r(10) {
+                0 => AppendOp::Put(Text::new(piece)),
+                1..=5 => AppendOp::Append(Text::new(piece)),
+                _ if r(20) == 0 => AppendOp::Get(Text::new(&format!("{piece}{state}"))),
+                _ => AppendOp::Get(Text::new(&state)),
+            };
+            let happens = !unknown || r(2) == 0;
+            match &op {
+                AppendOp::Put(v) if happens => state = v.as_str().to_string(),
+                AppendOp::Append(v) if happens => state.push_str(v.as_str()),
+                _ => {}
+            }
+            let unknown = unknown && !matches!(op, AppendOp::Get(_));
+            let call = 100 * i - r(250).min(100 * i);
+            let ret = (!unknown).then(|| 100 * i + 1 + r(250));
+            times.push((call, ret));
+            ops.push(op);
+        }
+        // Times to distinct positions in the history.
+        let mut events: Vec<(u64, usize, bool)> = Vec::new();
+        for (i, &(call, ret)) in times.iter().enumerate() {
+            events.push((call, i, false));
+            if let Some(ret) = ret {
+                events.push((ret, i, true));
+            }
+        }
+        events.sort();
+        let mut spans = vec![Span { call: 0, ret: None }; n];
+        for (pos, &(_, i, is_ret)) in events.iter().enumerate() {
+            if is_ret {
+                spans[i].ret = Some(pos);
+            } else {
+                spans[i].call = pos;
+            }
+        }
+        (ops, spans)
+    }
+
+    #[test]
+    fn pruning_never_changes_a_verdict() {
+        let budget = Budget {
+            deadline: None,
+            timeout: Duration::from_secs(10),
+            memory_bytes: 1 << 26,
+            cancel: None,
+        };
+        let (mut valid, n) = (0, 3000);
+        for seed in 0..n {
+            let (ops, spans) = history(seed);
+            let fast = search(&AppendKv, &ops, &spans, &budget).0;
+            let slow = search(&Unpruned, &ops, &spans, &budget).0;
+            let ok = |f: &Found<Text>| match f {
+                Found::Linearizable => true,
+                Found::NotLinearizable(_) => false,
+                other => panic!("seed {seed}: {other:?}"),
+            };
+            assert_eq!(ok(&fast), ok(&slow), "seed {seed}: {ops:?} {spans:?}");
+            valid += usize::from(ok(&slow));
+        }
+        assert!(
+            (n / 5..n * 4 / 5).contains(&(valid as u64)),
+            "{valid} of {n} valid"
+        );
     }
 }
