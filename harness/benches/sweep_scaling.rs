@@ -7,7 +7,10 @@
 //! from each sweep's own `sweep.json` (seeds run / sweep wall time). Each
 //! line also shows the cores the sweep got (its CPU time over its wall
 //! time, Linux only): on a machine shared with other work, `--jobs 2` can
-//! only be as much faster as the second core it was given.
+//! only be as much faster as the second core it was given. A control,
+//! two `--jobs 1` processes at once (`--shard 1/2` and `2/2`), shows what
+//! this machine gives two independent simulations: the ceiling for
+//! `--jobs 2` (which shares nothing between its threads but the process).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -22,7 +25,7 @@ fn main() {
 
     let scratch =
         std::env::temp_dir().join(format!("harness-sweep-scaling-{}", std::process::id()));
-    let (mut one, mut two) = (Vec::new(), Vec::new());
+    let (mut one, mut two, mut procs) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         let mut line = format!("round {round}:");
         for (jobs, rates) in [(1, &mut one), (2, &mut two)] {
@@ -31,14 +34,21 @@ fn main() {
             rates.push(rate);
             line += &format!("   --jobs {jobs} {rate:>6.2} seeds/s on {cores:.2} cores");
         }
+        let rate = two_processes(&scratch.join(format!("round-{round}-procs")), seeds, ops);
+        procs.push(rate);
+        line += &format!("   2 processes {rate:>6.2} seeds/s");
         println!("{line}");
     }
     let _ = std::fs::remove_dir_all(&scratch); // scratch space only
-    let (a, b) = (median(&mut one), median(&mut two));
+    let (a, b, c) = (median(&mut one), median(&mut two), median(&mut procs));
     println!("median of {rounds} rounds of {seeds} seeds x {ops} ops:");
     println!("  --jobs 1  {a:>6.2} seeds/wall-s");
     println!("  --jobs 2  {b:>6.2} seeds/wall-s");
     println!("  speed-up  {:>6.2}x", b / a);
+    println!(
+        "  control: 2 x --jobs 1 processes {c:>6.2} seeds/wall-s ({:.2}x)",
+        c / a
+    );
 }
 
 /// Runs one sweep; its seeds per second (from `sweep.json`) and the cores
@@ -72,6 +82,34 @@ fn sweep(out: &Path, jobs: u64, seeds: u64, ops: u64) -> (f64, f64) {
     let ran = summary["results"].as_array().map_or(0, Vec::len);
     let rate = ran as f64 / summary["wall_s"].as_f64().expect("sweep.json has wall_s");
     (rate, cores)
+}
+
+/// Seeds per wall second of two `--jobs 1` sweeps at once, one per shard.
+#[allow(clippy::disallowed_methods)] // wall time is what a benchmark measures
+fn two_processes(out: &Path, seeds: u64, ops: u64) -> f64 {
+    let start = std::time::Instant::now();
+    let children: Vec<_> = ["1/2", "2/2"]
+        .iter()
+        .map(|shard| {
+            Command::new(env!("CARGO_BIN_EXE_harness"))
+                .args(["sweep", "--count", &seeds.to_string(), "--jobs", "1"])
+                .args(["--shard", shard, "--ops", &ops.to_string(), "--out"])
+                .arg(out.join(shard.replace('/', "-of-")))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("the harness binary runs")
+        })
+        .collect();
+    for mut child in children {
+        let status = child.wait().expect("the sweep ends");
+        assert!(
+            status.success(),
+            "a sweep into {} failed: {status}",
+            out.display()
+        );
+    }
+    seeds as f64 / start.elapsed().as_secs_f64()
 }
 
 /// User + system CPU seconds of this process's waited-for children, from
