@@ -251,7 +251,23 @@ fn prepare<'a, M: Model>(
             });
         }
     }
+    let unknown: Vec<bool> = p.spans.iter().map(|s| s.ret.is_none()).collect();
+    let drop = model.unobservable(&p.ops, &unknown);
+    if drop.contains(&true) {
+        drop_marked(&mut p.hist, &drop);
+        drop_marked(&mut p.ops, &drop);
+        drop_marked(&mut p.spans, &drop);
+    }
     Ok(p)
+}
+
+/// Removes the items whose `drop` flag is set.
+fn drop_marked<T>(items: &mut Vec<T>, drop: &[bool]) {
+    let mut i = 0;
+    items.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
 }
 
 fn run<M: Model>(

@@ -144,6 +144,43 @@ impl Model for AppendKv {
         }
     }
 
+    /// An unknown append of `a` that no get's value contains, or put of `v`
+    /// that no get's value starts with, can be left out: while it shows,
+    /// every get would see `a` (or start with `v`) until a put, so only
+    /// appends and puts, which accept any string, come between it and the
+    /// next put, and after that put the string is the same without it.
+    fn unobservable(&self, ops: &[AppendOp], unknown: &[bool]) -> Vec<bool> {
+        let mut out = vec![false; ops.len()];
+        if !unknown.contains(&true) {
+            return out;
+        }
+        // Only the longest values matter: what a prefix of a value contains
+        // or starts with, the value does too.
+        let mut seen: Vec<&str> = ops
+            .iter()
+            .filter_map(|op| match op {
+                AppendOp::Get(v) => Some(v.as_str()),
+                _ => None,
+            })
+            .collect();
+        seen.sort_unstable_by_key(|v| std::cmp::Reverse(v.len()));
+        let mut longest: Vec<&str> = Vec::new();
+        for v in seen {
+            if !longest.iter().any(|l| l.starts_with(v)) {
+                longest.push(v);
+            }
+        }
+        for (i, op) in ops.iter().enumerate() {
+            out[i] = unknown[i]
+                && match op {
+                    AppendOp::Append(a) => !longest.iter().any(|l| l.contains(a.as_str())),
+                    AppendOp::Put(v) => !longest.iter().any(|l| l.starts_with(v.as_str())),
+                    AppendOp::Get(_) => false,
+                };
+        }
+        out
+    }
+
     fn op(&self, call: &Call<'_>) -> Result<Option<AppendOp>, String> {
         Ok(match (call.f, call.outcome) {
             ("get", Outcome::Ok(v)) => Some(AppendOp::Get(text(v, "as the value read")?)),
@@ -226,6 +263,25 @@ mod tests {
         assert!(m.resets(&AppendOp::Put(Text::new(""))));
         assert!(!m.resets(&AppendOp::Append(Text::new("a"))));
         assert!(!m.resets(&AppendOp::Get(Text::new("a"))));
+    }
+
+    #[test]
+    fn unknown_ops_no_get_saw_are_unobservable() {
+        let t = Text::new;
+        let ops = [
+            AppendOp::Get(t("xay")),
+            AppendOp::Get(t("xaybz")),
+            AppendOp::Append(t("b")),
+            AppendOp::Append(t("q")),
+            AppendOp::Put(t("xa")),
+            AppendOp::Put(t("ay")),
+            AppendOp::Append(t("q")),
+        ];
+        let unknown = [false, false, true, true, true, true, false];
+        assert_eq!(
+            AppendKv.unobservable(&ops, &unknown),
+            [false, false, false, true, false, true, false]
+        );
     }
 
     #[test]

@@ -87,6 +87,15 @@ pub trait Model: Sync {
         true
     }
 
+    /// Which operations of unknown outcome (`unknown[i]`) can be assumed
+    /// never to have happened, because a linearization that places one can
+    /// always do without it (for append-kv: an append whose text no get
+    /// ever saw). The search then leaves them out. None by default.
+    fn unobservable(&self, ops: &[Self::Op], unknown: &[bool]) -> Vec<bool> {
+        let _ = unknown;
+        vec![false; ops.len()]
+    }
+
     /// Turns a history operation into a model operation. `Ok(None)` drops it
     /// (it constrains nothing, e.g. a failed write); `Err` says what was
     /// expected instead.
