@@ -11,12 +11,15 @@
 //!    Porcupine's `baseline.tsv`.
 //! 2. A generated linearizable history of 100,000 ops over 10 keys at
 //!    concurrency 10 (1% `info`): check time and memo size.
+//! 3. A generated linearizable append-kv history of 20,000 ops over 10 keys
+//!    at concurrency about 10, 5% `info` (half of them never took effect).
 
 #[path = "../tests/support/generate.rs"]
 mod generate;
 
 use results::formats::load_file;
-use results::{check::check_events, CheckOptions, Verdict};
+use results::{check::check_events, CheckOptions, Event, History, Process, Verdict};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -149,6 +152,71 @@ fn generated() {
     );
 }
 
+/// Append-kv operations taking effect one after another every 10 ticks,
+/// each invoked up to `10 * concurrency` ticks before and completed up to as
+/// long after; every operation has its own process. Appends add unique
+/// text, so every order gives a different string.
+fn append_history(ops: u64, keys: u64, concurrency: u64, info_rate: f64, seed: u64) -> History {
+    let mut rng = generate::Rng::new(seed);
+    let mut strings = vec![String::new(); keys as usize];
+    let mut events: Vec<(u64, u64, Event)> = Vec::new();
+    // An operation lasts `spread` ticks on average, one starts every 10.
+    let spread = 10 * concurrency;
+    for i in 0..ops {
+        let (at, p, key) = (spread + 10 * i, Process::Client(i), rng.below(keys));
+        let (key, s) = (format!("k{key}"), &mut strings[key as usize]);
+        let (f, arg) = match rng.below(20) {
+            0 => ("put", json!(format!("p{i} "))),
+            1..=9 => ("append", json!(format!("a{i} "))),
+            _ => ("get", Value::Null),
+        };
+        let info = rng.chance(info_rate);
+        if !info || rng.chance(0.5) {
+            match f {
+                "put" => *s = arg.as_str().unwrap_or_default().to_string(),
+                "append" => s.push_str(arg.as_str().unwrap_or_default()),
+                _ => {}
+            }
+        }
+        let result = if f == "get" {
+            json!(s.clone())
+        } else {
+            arg.clone()
+        };
+        events.push((
+            at - rng.below(spread),
+            i,
+            Event::invoke(p, f, &key, arg.clone()),
+        ));
+        let done = if info {
+            Event::info(p, f, &key, arg, "timeout")
+        } else {
+            Event::ok(p, f, &key, result)
+        };
+        events.push((at + 1 + rng.below(spread), i, done));
+    }
+    events.sort_by_key(|(t, i, _)| (*t, *i));
+    let mut h = History::new();
+    for (t, _, e) in events {
+        h.push(t, e);
+    }
+    h
+}
+
+fn generated_append() {
+    let history = append_history(20_000, 10, 10, 0.05, 11);
+    let t = Instant::now();
+    let report = results::check_history(&history, &CheckOptions::default()).expect("well-formed");
+    let steps: u64 = report.per_key.iter().map(|k| k.steps).sum();
+    println!(
+        "GENERATED append-kv {} ops, {} keys, 5% info: {} in {:.1} ms ({steps} steps)",
+        report.ops,
+        report.keys,
+        report.verdict.word(),
+        t.elapsed().as_secs_f64() * 1e3,
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let only = args.iter().any(|a| a == "--porcupine-only");
@@ -166,5 +234,6 @@ fn main() {
     }
     if !only {
         generated();
+        generated_append();
     }
 }
