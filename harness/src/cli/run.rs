@@ -65,14 +65,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(exit_code(&outcome, report.as_ref()))
 }
 
-/// How long the checker may take on one run's history.
-pub(crate) const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// Checks a run's history for linearizability. `None` only if the history
 /// cannot be read as operations, which is a harness bug, reported as such.
 pub(crate) fn judge(outcome: &RunOutcome) -> Option<CheckReport> {
     let options = CheckOptions {
-        timeout: Some(CHECK_TIMEOUT),
+        timeout: Some(super::CHECK_TIMEOUT),
         ..CheckOptions::default()
     };
     match check_history(&outcome.history, &options) {
@@ -84,9 +81,6 @@ pub(crate) fn judge(outcome: &RunOutcome) -> Option<CheckReport> {
     }
 }
 
-/// Exit code of a run whose healed cluster did not answer every key in
-/// time (a liveness failure), when its history is not also invalid.
-pub(crate) const EXIT_LIVENESS: u8 = 4;
 
 /// The exit code of one judged run: 3 if it did not finish (or could not
 /// be checked), 1 if not linearizable, 4 on a liveness failure, else the
@@ -95,7 +89,7 @@ pub(crate) fn exit_code(outcome: &RunOutcome, report: Option<&CheckReport>) -> E
     match (&outcome.error, report) {
         (None, Some(report)) => match report.verdict.exit_code() {
             1 => ExitCode::from(1),
-            _ if outcome.liveness.is_some() => ExitCode::from(EXIT_LIVENESS),
+            _ if outcome.liveness.is_some() => ExitCode::from(super::EXIT_LIVENESS),
             code => ExitCode::from(code),
         },
         _ => ExitCode::from(super::EXIT_ERROR),

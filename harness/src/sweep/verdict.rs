@@ -10,14 +10,8 @@ use results::check::{check_history, CheckOptions, CheckReport};
 use results::Verdict;
 use serde::Serialize;
 use std::fmt;
-use std::time::Duration;
 
-/// Wall-clock budget of the linearizability check of one seed; past it the
-/// seed is `unknown`.
-pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Exit code of a liveness failure (as `harness run`'s).
-pub const EXIT_LIVENESS: u8 = 4;
+pub use crate::cli::{CHECK_TIMEOUT, EXIT_LIVENESS};
 
 /// What one seed came to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
