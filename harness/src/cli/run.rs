@@ -81,7 +81,6 @@ pub(crate) fn judge(outcome: &RunOutcome) -> Option<CheckReport> {
     }
 }
 
-
 /// The exit code of one judged run: 3 if it did not finish (or could not
 /// be checked), 1 if not linearizable, 4 on a liveness failure, else the
 /// verdict's 0 or 2.
