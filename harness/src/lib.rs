@@ -10,9 +10,9 @@ pub mod runner;
 pub mod scenario;
 pub mod seeds;
 pub mod single;
+pub mod sut;
 pub mod sweep;
 pub mod trace;
-pub mod sut;
 
 pub use clock::SkewClock;
 pub use cluster::Cluster;

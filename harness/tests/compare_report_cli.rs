@@ -83,7 +83,11 @@ fn compare_reports_ratios_and_gates_on_p99() {
     assert!(svg.contains("write ok, ") && svg.contains("99%"));
 
     let bad = harness(&["compare", &a, &b, "--fail-above", "-1"]);
-    assert_eq!(bad.status.code(), Some(3), "a negative ratio is unusable input");
+    assert_eq!(
+        bad.status.code(),
+        Some(3),
+        "a negative ratio is unusable input"
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }
 

@@ -24,7 +24,11 @@ impl RunDirWriter {
             fs::remove_dir_all(&tmp)?;
         }
         fs::create_dir(&tmp)?;
-        Ok(RunDirWriter { tmp, target: parent.join(name), committed: false })
+        Ok(RunDirWriter {
+            tmp,
+            target: parent.join(name),
+            committed: false,
+        })
     }
 
     /// Writes one file into the directory.
@@ -65,7 +69,10 @@ fn free_name(target: &Path) -> PathBuf {
     if !target.exists() {
         return target.to_path_buf();
     }
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     (2..)
         .map(|n| target.with_file_name(format!("{name}-{n}")))
         .find(|candidate| !candidate.exists())
@@ -93,7 +100,10 @@ mod tests {
         let w = RunDirWriter::create(&parent, "seed-1").unwrap();
         w.write("a.txt", "two").unwrap();
         assert_eq!(w.commit().unwrap(), parent.join("seed-1-2"));
-        assert_eq!(fs::read_to_string(parent.join("seed-1/a.txt")).unwrap(), "one");
+        assert_eq!(
+            fs::read_to_string(parent.join("seed-1/a.txt")).unwrap(),
+            "one"
+        );
         fs::remove_dir_all(parent).unwrap();
     }
 

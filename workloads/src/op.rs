@@ -13,7 +13,11 @@ pub enum Op {
     /// Set the key to `value`.
     Write { key: String, value: i64 },
     /// Set the key to `new` if it holds `expected`; fail otherwise.
-    Cas { key: String, expected: i64, new: i64 },
+    Cas {
+        key: String,
+        expected: i64,
+        new: i64,
+    },
 }
 
 /// What a client learned about an operation.
@@ -92,13 +96,26 @@ mod tests {
         let p = Process::Client(4);
         let read = Op::Read { key: "k1".into() };
         assert_eq!(read.invoke_event(p).value, Value::Null);
-        assert_eq!(read.completion_event(p, &Outcome::Ok(Some(3))).value, json!(3));
-        assert_eq!(read.completion_event(p, &Outcome::Ok(None)).value, Value::Null);
+        assert_eq!(
+            read.completion_event(p, &Outcome::Ok(Some(3))).value,
+            json!(3)
+        );
+        assert_eq!(
+            read.completion_event(p, &Outcome::Ok(None)).value,
+            Value::Null
+        );
 
-        let cas = Op::Cas { key: "k1".into(), expected: 1, new: 2 };
+        let cas = Op::Cas {
+            key: "k1".into(),
+            expected: 1,
+            new: 2,
+        };
         assert_eq!(cas.invoke_event(p).value, json!([1, 2]));
         let failed = cas.completion_event(p, &Outcome::Fail("mismatch".into()));
-        assert_eq!((failed.kind, failed.value), (EventType::Fail, json!([1, 2])));
+        assert_eq!(
+            (failed.kind, failed.value),
+            (EventType::Fail, json!([1, 2]))
+        );
         assert_eq!(failed.error.as_deref(), Some("mismatch"));
     }
 }

@@ -33,7 +33,10 @@ impl RegisterWorkload {
         let values = self.values.max(1);
         match rng.random_range(0..4) {
             0 | 1 => Op::Read { key },
-            2 => Op::Write { key, value: rng.random_range(0..values) },
+            2 => Op::Write {
+                key,
+                value: rng.random_range(0..values),
+            },
             _ => Op::Cas {
                 key,
                 expected: rng.random_range(0..values),
