@@ -30,7 +30,7 @@ const OPS: usize = 3_000;
 fn natural_mix(bug: Bug) -> (&'static [Kind], u64) {
     match bug {
         Bug::StaleFollowerRead => (&[Kind::Partition], 300),
-        Bug::LeaseReadSkew => (&[Kind::Clock, Kind::Partition], 200),
+        Bug::LeaseReadSkew => (&[Kind::Clock, Kind::Partition], 300),
         Bug::LeaseReadPause => (&[Kind::Pause, Kind::Partition], 200),
         Bug::AckBeforeCommit => (&[Kind::Partition, Kind::Crash], 300),
         Bug::OldTermCommit => (&[Kind::Partition, Kind::Crash], 200),
@@ -39,23 +39,52 @@ fn natural_mix(bug: Bug) -> (&'static [Kind], u64) {
     }
 }
 
+/// The client deadline (ms) of `bug`'s natural mix. A stale lease read
+/// needs one client to move to the new leader (after a timeout) while
+/// another still reads from the old one, so clients give up fast.
+fn natural_deadline_ms(bug: Bug) -> Option<u64> {
+    match bug {
+        Bug::LeaseReadSkew => Some(200),
+        _ => None,
+    }
+}
+
+/// The nemesis of `bug`'s natural mix, with the knobs that make it show:
+/// for `lease-read-skew` the leader is cut off (`isolate-leader`) while
+/// its wall clock jumps back (a bump, or a strobe's return) by up to 2 s.
+pub fn natural_nemesis(bug: Bug) -> NemesisConfig {
+    let (kinds, interval_ms) = natural_mix(bug);
+    let mut nemesis = NemesisConfig {
+        interval_ms,
+        ..NemesisConfig::with_kinds(kinds)
+    };
+    if bug == Bug::LeaseReadSkew {
+        nemesis.partition.shapes = vec!["isolate-leader".into()];
+        (nemesis.partition.ms_min, nemesis.partition.ms_max) = (300, 1_500);
+        nemesis.clock.bump_ms_max = 2_000;
+        nemesis.clock.drift_ppm_max = 1_000;
+        (nemesis.clock.ms_min, nemesis.clock.ms_max) = (500, 2_000);
+    }
+    nemesis
+}
+
 /// The scenario of `seed` for `bug`: its natural mix, or the swarm mix
 /// `harness run` draws by default.
 pub fn scenario(bug: Bug, seed: u64, natural: bool, ops: usize) -> Scenario {
-    let nemesis = if natural {
-        let (kinds, interval_ms) = natural_mix(bug);
-        NemesisConfig {
-            interval_ms,
-            ..NemesisConfig::with_kinds(kinds)
-        }
+    let base = Scenario::with_seed(seed);
+    let (nemesis, deadline_ms) = if natural {
+        let deadline_ms = natural_deadline_ms(bug).unwrap_or(base.deadline_ms);
+        (natural_nemesis(bug), deadline_ms)
     } else {
-        NemesisConfig::swarm(&mut Seeds::new(seed).stream("swarm", 0))
+        let swarm = NemesisConfig::swarm(&mut Seeds::new(seed).stream("swarm", 0));
+        (swarm, base.deadline_ms)
     };
     Scenario {
         ops,
         nemesis,
+        deadline_ms,
         bugs: BTreeSet::from([bug]),
-        ..Scenario::with_seed(seed)
+        ..base
     }
 }
 
@@ -194,8 +223,11 @@ fn main() -> ExitCode {
         }
         let (kinds, interval_ms) = natural_mix(bug);
         let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+        let deadline = natural_deadline_ms(bug)
+            .map(|ms| format!(", tuned knobs, deadline {ms} ms"))
+            .unwrap_or_default();
         println!(
-            "| `{bug}` | {} every {interval_ms} ms | {} | {} | {:.0} s |",
+            "| `{bug}` | {} every {interval_ms} ms{deadline} | {} | {} | {:.0} s |",
             kinds.join("+"),
             row[0],
             row[1],

@@ -39,7 +39,16 @@ fn planted(
     kinds: &[Kind],
     interval_ms: u64,
 ) -> (results::History, u64) {
-    let buggy = scenario(seed, ops, kinds, interval_ms, Some(bug));
+    planted_in(bug, scenario(seed, ops, kinds, interval_ms, None))
+}
+
+/// As [`planted`], for a scenario built by hand (`clean` has no bugs).
+fn planted_in(bug: Bug, clean: Scenario) -> (results::History, u64) {
+    let seed = clean.seed;
+    let buggy = Scenario {
+        bugs: BTreeSet::from([bug]),
+        ..clean.clone()
+    };
     let outcome = run(&buggy, Cluster::for_scenario(&buggy));
     assert_eq!(outcome.error, None, "{bug} seed {seed}");
     let report = check_history(&outcome.history, &CheckOptions::default()).unwrap();
@@ -55,7 +64,6 @@ fn planted(
         "{bug} seed {seed}: {stuck} stuck ops\n{counterexample}"
     );
 
-    let clean = scenario(seed, ops, kinds, interval_ms, None);
     let clean_outcome = run(&clean, Cluster::for_scenario(&clean));
     assert_eq!(clean_outcome.error, None, "clean seed {seed}");
     let clean_report = check_history(&clean_outcome.history, &CheckOptions::default()).unwrap();
@@ -87,7 +95,7 @@ fn ack_before_commit_under_partitions_and_crashes() {
 fn retry_duplicate_under_delays_and_pauses() {
     planted(
         Bug::RetryDuplicate,
-        6,
+        20,
         1_000,
         &[Kind::Delay, Kind::Pause],
         200,
@@ -103,4 +111,19 @@ fn ack_before_fsync_loses_acknowledged_writes_in_a_crash() {
         .take_while(|e| e.index < closed_by)
         .any(|e| e.process == Process::Nemesis && e.f == "crash-start");
     assert!(crashed_before, "the violation follows a crash");
+}
+
+#[test]
+fn lease_read_skew_when_the_cut_off_leaders_clock_jumps_back() {
+    // As the detection matrix's natural mix: the leader is cut off while
+    // its wall clock jumps, and clients give up after 200 ms and move on.
+    let mut clean = scenario(39, 1_000, &[Kind::Clock, Kind::Partition], 300, None);
+    let nemesis = &mut clean.nemesis;
+    nemesis.partition.shapes = vec!["isolate-leader".into()];
+    (nemesis.partition.ms_min, nemesis.partition.ms_max) = (300, 1_500);
+    nemesis.clock.bump_ms_max = 2_000;
+    nemesis.clock.drift_ppm_max = 1_000;
+    (nemesis.clock.ms_min, nemesis.clock.ms_max) = (500, 2_000);
+    clean.deadline_ms = 200;
+    planted_in(Bug::LeaseReadSkew, clean);
 }

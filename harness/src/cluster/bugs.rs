@@ -14,7 +14,9 @@
 //!
 //! The two lease bugs also switch on what makes a lease sound in the first
 //! place (a node that heard from a leader refuses votes for an election
-//! timeout), so that each is exactly its one flaw.
+//! timeout), so that each is exactly its one flaw. Their leader trusts the
+//! flawed lease for leadership too: while it believes the lease holds, it
+//! does not step down by check-quorum (`Raft::heartbeat`, leader.rs).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

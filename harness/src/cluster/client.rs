@@ -1,5 +1,6 @@
 //! The client adapter of the built-in cluster: one connection to one node
-//! at a time, request ids `(worker, seq)`, redirects followed.
+//! at a time, request ids `(worker, seq)`, redirects followed; after an op
+//! ends `info` the next starts at a random node.
 //!
 //! Retrying is safe only when the request certainly did nothing: a refused
 //! or timed-out connect (nothing sent), a connection found closed before
@@ -178,7 +179,11 @@ impl Client for ClusterClient {
         }
     }
 
+    /// Drops the connection and forgets the leader it followed: the next op
+    /// starts at a random node, as Jepsen clients bound to different nodes
+    /// would spread out after a timeout.
     fn reset(&mut self) {
         self.conn = None;
+        self.target = self.ctx.rng.random_range(0..self.ctx.names.len());
     }
 }

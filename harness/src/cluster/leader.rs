@@ -60,7 +60,8 @@ impl Raft {
     }
 
     /// Heartbeats idle (or presumed-lost) followers; steps down if no
-    /// majority has answered within an election timeout (check-quorum).
+    /// majority has answered within an election timeout (check-quorum),
+    /// unless a lease bug makes it trust its lease for leadership too.
     pub(super) fn heartbeat(&mut self, now: Duration, out: &mut Output) {
         self.heartbeat_deadline = now + self.config.heartbeat();
         let window = Duration::from_millis(self.config.election_ms_max);
@@ -68,7 +69,9 @@ impl Raft {
             .peers()
             .filter(|&p| now.saturating_sub(self.progress[p].last_ack) <= window)
             .count();
-        if recent + 1 < self.majority() {
+        // With a lease bug, the flawed lease also keeps a cut-off leader
+        // from stepping down (lease_holds is false without one).
+        if recent + 1 < self.majority() && !self.lease_holds() {
             tracing::info!(term = self.term, recent, "lost contact with a majority");
             self.become_follower(now, self.term, out);
             return;
@@ -338,8 +341,8 @@ impl Raft {
         self.round_sent_at = self.round_sent_at.split_off(&confirmed);
     }
 
-    /// Whether a read may be answered from local state under the lease;
-    /// only the lease bugs use leases.
+    /// Whether a read may be answered from local state under the lease
+    /// (and check-quorum skipped); only the lease bugs use leases.
     fn lease_holds(&self) -> bool {
         let Some(start) = self.lease_start else {
             return false;
