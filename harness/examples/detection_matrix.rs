@@ -44,7 +44,7 @@ fn natural_mix(bug: Bug) -> (&'static [Kind], u64) {
 /// another still reads from the old one, so clients give up fast.
 fn natural_deadline_ms(bug: Bug) -> Option<u64> {
     match bug {
-        Bug::LeaseReadSkew => Some(200),
+        Bug::LeaseReadSkew => Some(300),
         _ => None,
     }
 }

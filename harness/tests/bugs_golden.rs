@@ -116,14 +116,14 @@ fn ack_before_fsync_loses_acknowledged_writes_in_a_crash() {
 #[test]
 fn lease_read_skew_when_the_cut_off_leaders_clock_jumps_back() {
     // As the detection matrix's natural mix: the leader is cut off while
-    // its wall clock jumps, and clients give up after 200 ms and move on.
-    let mut clean = scenario(39, 1_000, &[Kind::Clock, Kind::Partition], 300, None);
+    // its wall clock jumps, and clients give up after 300 ms and move on.
+    let mut clean = scenario(25, 3_000, &[Kind::Clock, Kind::Partition], 300, None);
     let nemesis = &mut clean.nemesis;
     nemesis.partition.shapes = vec!["isolate-leader".into()];
     (nemesis.partition.ms_min, nemesis.partition.ms_max) = (300, 1_500);
     nemesis.clock.bump_ms_max = 2_000;
     nemesis.clock.drift_ppm_max = 1_000;
     (nemesis.clock.ms_min, nemesis.clock.ms_max) = (500, 2_000);
-    clean.deadline_ms = 200;
+    clean.deadline_ms = 300;
     planted_in(Bug::LeaseReadSkew, clean);
 }
