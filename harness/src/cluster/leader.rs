@@ -9,7 +9,7 @@
 //! [`Raft::set_commit`] (when clients hear about writes).
 
 use super::bugs::Bug;
-use super::proto::{ClientReply, ClientRequest, Command, Entry, Index, NodeId, PeerMsg};
+use super::proto::{ClientRequest, Command, Entry, Index, NodeId, PeerMsg};
 use super::proto::{ReplyResult, Term};
 use super::raft::Token;
 use super::raft::{Input, Output, PendingRead, PendingWrite, Progress, Raft, Record, SentAt};
@@ -221,13 +221,7 @@ impl Raft {
                 } else {
                     ReplyResult::Unknown("entry replaced".into())
                 };
-                out.replies.push((
-                    write.token,
-                    ClientReply {
-                        seq: write.seq,
-                        result,
-                    },
-                ));
+                out.reply(write.token, write.seq, result);
             }
         }
         self.serve_reads(out);
@@ -248,25 +242,13 @@ impl Raft {
                 }
                 _ => ReplyResult::NotLeader { hint: self.leader },
             };
-            out.replies.push((
-                token,
-                ClientReply {
-                    seq: req.seq,
-                    result,
-                },
-            ));
+            out.reply(token, req.seq, result);
             return;
         }
         match req.op {
             Op::Read { key } if self.lease_holds() && self.applied >= self.read_index() => {
                 let result = ReplyResult::Ok(self.kv.read(&key));
-                out.replies.push((
-                    token,
-                    ClientReply {
-                        seq: req.seq,
-                        result,
-                    },
-                ));
+                out.reply(token, req.seq, result);
                 return;
             }
             Op::Read { key } => {
@@ -303,13 +285,7 @@ impl Raft {
                         .kv
                         .clone()
                         .apply(&self.log.get(index).expect("appended").command);
-                    out.replies.push((
-                        token,
-                        ClientReply {
-                            seq: req.seq,
-                            result,
-                        },
-                    ));
+                    out.reply(token, req.seq, result);
                 } else {
                     let write = PendingWrite {
                         term: self.term,
@@ -386,13 +362,7 @@ impl Raft {
             }
             let read = self.pending_reads.pop_front().expect("front exists");
             let result = ReplyResult::Ok(self.kv.read(&read.key));
-            out.replies.push((
-                read.token,
-                ClientReply {
-                    seq: read.seq,
-                    result,
-                },
-            ));
+            out.reply(read.token, read.seq, result);
         }
     }
 }

@@ -85,6 +85,11 @@ impl Output {
     pub fn is_empty(&self) -> bool {
         self.persist.is_empty() && self.send.is_empty() && self.replies.is_empty()
     }
+
+    /// Answers the client request `seq` that arrived as `token`.
+    pub fn reply(&mut self, token: Token, seq: u64, result: ReplyResult) {
+        self.replies.push((token, ClientReply { seq, result }));
+    }
 }
 
 /// What a node recovers from its disk.
@@ -374,23 +379,11 @@ impl Raft {
     fn fail_pending(&mut self, out: &mut Output) {
         for (_, write) in std::mem::take(&mut self.pending_writes) {
             let result = ReplyResult::Unknown("leader stepped down".into());
-            out.replies.push((
-                write.token,
-                ClientReply {
-                    seq: write.seq,
-                    result,
-                },
-            ));
+            out.reply(write.token, write.seq, result);
         }
         for read in std::mem::take(&mut self.pending_reads) {
             let result = ReplyResult::NotLeader { hint: None };
-            out.replies.push((
-                read.token,
-                ClientReply {
-                    seq: read.seq,
-                    result,
-                },
-            ));
+            out.reply(read.token, read.seq, result);
         }
     }
 
