@@ -21,6 +21,20 @@ fn rgb(hex: &str) -> RGBColor {
     RGBColor(byte(1), byte(3), byte(5))
 }
 
+/// The series legend both plots share: boxed, on a translucent white.
+fn draw_legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> io::Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(plot_error)
+}
+
 fn plot_error(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("plotting failed: {e}"))
 }
@@ -70,13 +84,7 @@ pub fn latency_scatter_svg(
             }))
             .map_err(plot_error)?;
         draw_ops(&mut chart, ops, &highlight, floor_ms)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(plot_error)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(plot_error)?;
     }
     Ok(svg)
@@ -210,13 +218,7 @@ pub fn percentile_plot_svg(
                         + PathElement::new(vec![(7 + gap, 0), (20, 0)], style)
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(plot_error)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(plot_error)?;
     }
     Ok(svg)
