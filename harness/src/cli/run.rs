@@ -4,9 +4,10 @@
 use super::scenario_args::ScenarioArgs;
 use crate::runner::{self, RunOutcome};
 use crate::scenario::Scenario;
+use crate::sweep::verdict::judge;
 use anyhow::Context;
 use clap::Args;
-use results::check::{check_history, CheckOptions, CheckReport};
+use results::check::CheckReport;
 use results::latency::{self, Latencies};
 use results::store::RunDirWriter;
 use results::{EventType, Process};
@@ -55,44 +56,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     println!("nemesis: {}", scenario.nemesis.mix());
 
     let (outcome, wall) = timed(|| execute(&scenario));
-    let report = judge(&outcome);
+    let (verdict, report) = judge(&outcome, 0);
+    if report.is_none() {
+        eprintln!("internal error: {}", verdict.detail());
+    }
     let dir = write_run_dir(&args.out, &scenario, &outcome, report.as_ref())?;
 
     print_summary(&outcome, wall);
     print_verdict(scenario.seed, &outcome, report.as_ref());
     println!("run directory: {}", dir.display());
     println!("replay: harness replay {}", dir.display());
-    Ok(exit_code(&outcome, report.as_ref()))
-}
-
-/// Checks a run's history for linearizability. `None` only if the history
-/// cannot be read as operations, which is a harness bug, reported as such.
-pub(crate) fn judge(outcome: &RunOutcome) -> Option<CheckReport> {
-    let options = CheckOptions {
-        timeout: Some(super::CHECK_TIMEOUT),
-        ..CheckOptions::default()
-    };
-    match check_history(&outcome.history, &options) {
-        Ok(report) => Some(report),
-        Err(error) => {
-            eprintln!("internal error: the run's own history is malformed: {error}");
-            None
-        }
-    }
-}
-
-/// The exit code of one judged run: 3 if it did not finish (or could not
-/// be checked), 1 if not linearizable, 4 on a liveness failure, else the
-/// verdict's 0 or 2.
-pub(crate) fn exit_code(outcome: &RunOutcome, report: Option<&CheckReport>) -> ExitCode {
-    match (&outcome.error, report) {
-        (None, Some(report)) => match report.verdict.exit_code() {
-            1 => ExitCode::from(1),
-            _ if outcome.liveness.is_some() => ExitCode::from(super::EXIT_LIVENESS),
-            code => ExitCode::from(code),
-        },
-        _ => ExitCode::from(super::EXIT_ERROR),
-    }
+    Ok(ExitCode::from(verdict.exit_code()))
 }
 
 /// Prints the verdict and, for a violation, its counterexample; and why a

@@ -191,7 +191,7 @@ impl Plan<'_> {
         };
         let ((outcome, (mut verdict, report)), wall) = timed(|| {
             let outcome = execute(&scenario);
-            let judged = judge(&outcome);
+            let judged = judge(&outcome, 1);
             (outcome, judged)
         });
         let mut dir = None;

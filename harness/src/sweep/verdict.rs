@@ -115,14 +115,14 @@ impl fmt::Display for SeedVerdict {
 }
 
 /// Judges one run: an error if it did not finish, else the checker's
-/// verdict on its history (checked on this thread only, since the sweep
-/// already runs one seed per core). The checker's report comes too, for
-/// the run directory's `verdict.json`; there is none if the history could
-/// not be checked.
-pub fn judge(outcome: &RunOutcome) -> (SeedVerdict, Option<CheckReport>) {
+/// verdict on its history, checked on `threads` threads (0: every core;
+/// a sweep passes 1, since it already runs one seed per core). The
+/// checker's report comes too, for the run directory's `verdict.json`;
+/// there is none if the history could not be checked.
+pub fn judge(outcome: &RunOutcome, threads: usize) -> (SeedVerdict, Option<CheckReport>) {
     let options = CheckOptions {
         timeout: Some(CHECK_TIMEOUT),
-        threads: 1,
+        threads,
         ..CheckOptions::default()
     };
     let report = match check_history(&outcome.history, &options) {
