@@ -8,7 +8,7 @@
 //! | `stale-follower-read` | [`Raft::on_client`](super::raft::Raft) (leader.rs) |
 //! | `lease-read-skew`, `lease-read-pause` | `Raft::lease_holds` (leader.rs) |
 //! | `ack-before-commit` | `Raft::on_client` (leader.rs) |
-//! | `old-term-commit` | `Raft::may_commit` (leader.rs) |
+//! | `old-term-commit` | `Raft::counts_old_terms` (leader.rs), asked by the commit rule and by `become_leader` |
 //! | `retry-duplicate` | `ClusterClient::call` (client.rs) |
 //! | `ack-before-fsync` | `Shell::flush` (node.rs) |
 //!
@@ -17,6 +17,15 @@
 //! timeout), so that each is exactly its one flaw. Their leader trusts the
 //! flawed lease for leadership too: while it believes the lease holds, it
 //! does not step down by check-quorum (`Raft::heartbeat`, leader.rs).
+//!
+//! `old-term-commit` is the whole mistake: a leader that commits earlier
+//! terms' entries by counting replicas sees no need for a no-op entry of
+//! its own term at election, and appends none (Raft paper, figure 8).
+//!
+//! With any bug on, the core's own invariants that a bug can break (a
+//! committed entry truncated, two leaders in one term) are logged as
+//! errors and the node carries on, so that the checker, not a panic,
+//! reports the bug; with none on they still panic.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -46,7 +55,8 @@ pub enum Bug {
     LeaseReadPause,
     /// The leader acknowledges a write or cas once it is appended locally.
     AckBeforeCommit,
-    /// The leader commits entries of earlier terms by counting replicas.
+    /// The leader commits entries of earlier terms by counting replicas,
+    /// and so appends no no-op entry of its own term at election.
     OldTermCommit,
     /// The client re-sends a timed-out write or cas under a fresh request id.
     RetryDuplicate,

@@ -33,11 +33,18 @@ impl Raft {
         self.round_stamped = false;
         self.round_sent_at.clear();
         self.lease_start = None;
-        let entry = Entry {
-            term: self.term,
-            command: Command::Noop,
+        // Reads wait for everything up to here: the no-op, which commits
+        // every earlier entry with it; with the planted rule, the last
+        // entry at election, which counting replicas commits by itself.
+        self.term_start = if self.counts_old_terms() {
+            self.log.last_index() // planted: no entry of its own term
+        } else {
+            let entry = Entry {
+                term: self.term,
+                command: Command::Noop,
+            };
+            self.append_local(entry, out)
         };
-        self.term_start = self.append_local(entry, out);
         tracing::info!(
             term = self.term,
             last_index = self.term_start,
@@ -187,10 +194,16 @@ impl Raft {
     /// The commit rule (Raft §5.4.2): a leader commits by counting replicas
     /// only entries of its own term; earlier ones commit with them.
     fn may_commit(&self, index: Index) -> bool {
-        if self.config.bugs.has(Bug::OldTermCommit) {
-            return true; // planted: any term's entry commits once on a majority
-        }
-        self.log.term_at(index) == Some(self.term)
+        self.counts_old_terms() || self.log.term_at(index) == Some(self.term)
+    }
+
+    /// Planted bug `old-term-commit`: the leader commits entries of earlier
+    /// terms once a majority stores them, and so sees no need for a no-op
+    /// entry of its own term at election ([`Raft::may_commit`] and
+    /// `become_leader` both ask here). Figure 8 of the Raft paper: such an
+    /// entry can still be overwritten by a node with a later last term.
+    fn counts_old_terms(&self) -> bool {
+        self.config.bugs.has(Bug::OldTermCommit)
     }
 
     /// Moves the commit index forward and applies what became committed.
@@ -301,8 +314,9 @@ impl Raft {
     }
 
     /// The index a read must see: everything committed when it arrived. A
-    /// new leader's commit index may lag, but its no-op entry covers every
-    /// entry committed before its term.
+    /// new leader's commit index may lag, but `term_start` (its no-op
+    /// entry, or its last entry at election) covers every entry committed
+    /// before its term.
     fn read_index(&self) -> Index {
         self.commit.max(self.term_start)
     }

@@ -479,11 +479,18 @@ impl Raft {
         if term < self.term {
             return (false, 0, None);
         }
-        assert!(
-            self.role != Role::Leader,
-            "two leaders in term {term}: node {} and node {from}",
-            self.id
-        );
+        if self.role == Role::Leader {
+            // Only a planted bug (a vote lost before its sync) can elect
+            // two leaders in a term; then this one steps down, as a naive
+            // implementation would.
+            assert!(
+                self.has_bugs(),
+                "two leaders in term {term}: node {} and node {from}",
+                self.id
+            );
+            tracing::error!(term, other = from, "two leaders in one term; stepping down");
+            self.become_follower(now, term, out);
+        }
         if self.role == Role::Candidate || self.leader != Some(from) {
             tracing::debug!(term, leader = from, "following");
         }
@@ -520,16 +527,26 @@ impl Raft {
             match self.log.term_at(index) {
                 Some(t) if t == entries[k].term => k += 1,
                 Some(t) => {
-                    assert!(
-                        index > self.commit,
-                        "node {} would truncate committed index {index} (commit {}, term {t} \
-                         replaced by {})",
-                        self.id,
-                        self.commit,
-                        entries[k].term
-                    );
-                    self.log.truncate_from(index);
-                    out.persist.push(Record::Truncate { from: index });
+                    if index <= self.commit {
+                        // Only a planted bug can make a leader overwrite a
+                        // committed entry; then this node obeys it.
+                        assert!(
+                            self.has_bugs(),
+                            "node {} would truncate committed index {index} (commit {}, \
+                             term {t} replaced by {})",
+                            self.id,
+                            self.commit,
+                            entries[k].term
+                        );
+                        tracing::error!(
+                            index,
+                            commit = self.commit,
+                            term = t,
+                            by = entries[k].term,
+                            "truncating a committed entry"
+                        );
+                    }
+                    self.truncate_log(index, out);
                     break;
                 }
                 None => break,
@@ -547,5 +564,38 @@ impl Raft {
             index,
             entries: rest,
         });
+    }
+
+    /// Removes the entries at `from` and after. Entries there that were
+    /// committed (only a planted bug gets here) are un-applied: the commit
+    /// index goes back and the state machine is rebuilt from the log that
+    /// remains; a write waiting on a removed entry is told "unknown".
+    fn truncate_log(&mut self, from: Index, out: &mut Output) {
+        self.log.truncate_from(from);
+        out.persist.push(Record::Truncate { from });
+        for (_, write) in self.pending_writes.split_off(&from) {
+            let result = ReplyResult::Unknown("entry removed".into());
+            out.reply(write.token, write.seq, result);
+        }
+        if self.applied >= from {
+            self.commit = from - 1;
+            self.applied = 0;
+            self.kv = Kv::default();
+            while self.applied < self.commit {
+                self.applied += 1;
+                let entry = self
+                    .log
+                    .get(self.applied)
+                    .expect("applied <= commit < from");
+                self.kv.apply(&entry.command);
+            }
+        }
+        self.commit = self.commit.min(from - 1);
+    }
+
+    /// True if any planted bug is on: then invariants that only a bug can
+    /// break are logged as errors instead of stopping the node.
+    pub(super) fn has_bugs(&self) -> bool {
+        !self.config.bugs.0.is_empty()
     }
 }

@@ -2,11 +2,12 @@
 //! Each [`TestNet`] step asserts election safety and state machine safety;
 //! the tests add log matching, the commit rule, catch-up and read safety.
 
+use super::bugs::{Bug, Bugs};
 use super::config::RaftConfig;
-use super::proto::ReplyResult;
+use super::proto::{PeerMsg, ReplyResult};
 use super::raft::Output;
 use super::status::Role;
-use super::testnet::TestNet;
+use super::testnet::{Flight, TestNet};
 use rand::Rng;
 use workloads::Op;
 
@@ -149,6 +150,139 @@ fn old_term_entries_commit_only_with_a_current_term_entry() {
         net.step();
     }
     assert!(net.node(a).status().commit > x_index);
+}
+
+/// What the figure-8 script saw.
+struct Figure8 {
+    /// The first leader's write X was committed by its second term.
+    x_committed: bool,
+    /// The answer to a read of X's key at that leader, if any.
+    read_before: Option<ReplyResult>,
+    /// The answer to a read of X's key at the last leader.
+    read_after: Option<ReplyResult>,
+    /// Safety invariants the test network saw broken.
+    broken: Vec<String>,
+}
+
+/// Raft paper, figure 8, on 3 nodes: a leader `a` appends X alone and
+/// crashes; `c` leads a later term with `b`'s vote, appends Z alone and
+/// crashes; `a` leads again with `b`'s vote and copies X to `b` (then
+/// the network loses its appends that carry an entry of its own term); a
+/// read at `a`; `a` crashes and `c` wins with `b`'s vote, since Z's term is
+/// later than X's, and overwrites X on `b`.
+fn figure_8(bugs: Bugs) -> Figure8 {
+    let config = RaftConfig {
+        batch_entries_max: 1,
+        bugs,
+        ..RaftConfig::default()
+    };
+    let mut net = TestNet::new(3, config, 7);
+    let a = net.await_leader(1_000);
+    let w = net.submit(a, 1, 1, write("x", 1));
+    net.run_ms(100);
+    assert_eq!(net.replies_to(w)[0].result, ReplyResult::Ok(None));
+    let (b, c) = ((a + 1) % 3, (a + 2) % 3);
+
+    // a appends X (x := 2) but replicates it nowhere, then crashes.
+    net.isolate(a);
+    net.submit(a, 1, 2, write("x", 2));
+    let x_index = net.node(a).log().last_index();
+    let x_term = net.node(a).log().last_term();
+    net.crash(a);
+    net.cut.clear();
+    net.flights.clear();
+
+    // c leads the next term with b's vote, appends Z (y := 3) alone and
+    // crashes at once.
+    net.auto_deliver = false;
+    let c_term = elect_by_hand(&mut net, c, b);
+    net.submit(c, 2, 1, write("y", 3));
+    assert_eq!(net.node(c).log().term_at(x_index), Some(c_term));
+    net.crash(c);
+    net.flights.clear();
+
+    // a comes back and wins with b's vote (its log ends at a later index
+    // than b's), and copies X to b. From then on the network loses a's
+    // appends that carry an entry of its own term (with the bug, a has
+    // none); b's ack of X reaches a.
+    net.restart(a);
+    let a_term = elect_by_hand(&mut net, a, b);
+    let own_term_entries = move |f: &Flight| {
+        f.from == a
+            && matches!(&f.msg, PeerMsg::Append { entries, .. }
+                if entries.iter().any(|e| e.term == a_term))
+    };
+    let pump_lossy = |net: &mut TestNet| {
+        if net.flights.is_empty() {
+            return false;
+        }
+        let f = net.flights.remove(0);
+        if !own_term_entries(&f) {
+            net.deliver(f);
+        }
+        true
+    };
+    while net.disks[b].log.term_at(x_index) != Some(x_term) {
+        assert!(!net.flights.is_empty(), "X reaches b");
+        pump_one(&mut net);
+    }
+    while net.flights.iter().any(|f| f.to == a) {
+        pump_lossy(&mut net);
+    }
+    let x_committed = net.node(a).status().commit >= x_index;
+    let token = net.submit(a, 3, 1, read("x"));
+    for _ in 0..50 {
+        pump_lossy(&mut net);
+    }
+    let read_before = net.replies_to(token).first().map(|r| r.result.clone());
+
+    // a crashes; c comes back and wins with b's vote: Z's term is later
+    // than X's. It overwrites X on b.
+    net.crash(a);
+    net.flights.clear();
+    net.restart(c);
+    elect_by_hand(&mut net, c, b);
+    net.auto_deliver = true;
+    net.run_ms(50);
+    assert_ne!(net.node(b).log().term_at(x_index), Some(x_term));
+    let token = net.submit(c, 3, 2, read("x"));
+    net.run_ms(50);
+    Figure8 {
+        x_committed,
+        read_before,
+        read_after: net.replies_to(token).first().map(|r| r.result.clone()),
+        broken: net.broken,
+    }
+}
+
+/// With `old-term-commit`, a new leader appends no entry of its own term
+/// and commits X, of an earlier term, once a majority stores it: a client
+/// reads X, then X is overwritten and a later read no longer sees it.
+#[test]
+fn old_term_commit_loses_a_write_that_was_read() {
+    let seen = figure_8(Bugs::from_iter([Bug::OldTermCommit]));
+    assert!(seen.x_committed, "X was committed by counting replicas");
+    assert_eq!(seen.read_before, Some(ReplyResult::Ok(Some(2))));
+    assert_eq!(seen.read_after, Some(ReplyResult::Ok(Some(1))));
+    assert!(
+        seen.broken
+            .iter()
+            .any(|b| b.contains("applied a different entry")),
+        "a committed, applied entry was replaced: {:?}",
+        seen.broken
+    );
+}
+
+/// The same script with the correct rule: X on a majority is not
+/// committed, the read at its leader waits for the lost no-op, and
+/// overwriting X loses nothing a client saw.
+#[test]
+fn figure_8_without_the_bug_loses_nothing() {
+    let seen = figure_8(Bugs::default());
+    assert!(!seen.x_committed, "X alone on a majority is not committed");
+    assert_eq!(seen.read_before, None, "the read waits for the no-op");
+    assert_eq!(seen.read_after, Some(ReplyResult::Ok(Some(1))));
+    assert!(seen.broken.is_empty(), "{:?}", seen.broken);
 }
 
 fn elect_by_hand(net: &mut TestNet, a: usize, c: usize) -> u64 {
