@@ -112,6 +112,25 @@ impl FaultExecutor {
     fn start(&mut self, sim: &mut Sim<'_>, id: u64, fault: Fault) {
         let now = sim.elapsed();
         let mut value = fault.describe(&|h| self.host_name(h));
+        let fault = match fault {
+            Fault::Pause {
+                node, leader: true, ..
+            }
+            | Fault::Crash {
+                node, leader: true, ..
+            } => {
+                let leader = (self.leader)();
+                let aimed = leader.unwrap_or(node);
+                insert(&mut value, "node", json!(self.nodes.name(aimed)));
+                insert(
+                    &mut value,
+                    "leader",
+                    json!(leader.map(|l| self.nodes.name(l))),
+                );
+                fault.aimed_at(aimed)
+            }
+            fault => fault,
+        };
         let before = self.links.clone();
         let touched: Vec<Link> = match &fault {
             Fault::Pause { node, .. } => {

@@ -60,6 +60,50 @@ fn isolating_the_leader_elects_another_and_the_cluster_keeps_serving() {
     assert!(info_after.count() < 10);
 }
 
+#[test]
+fn a_leader_pause_stops_the_node_that_leads_and_another_takes_over() {
+    let cluster = Cluster::default();
+    let status = cluster.status();
+    let pause = Fault::Pause {
+        node: 0,
+        ms: 2_000,
+        leader: true,
+    };
+    let s = scripted(4, 3_000, 500, &[(1_000, pause)]);
+    let mut at_start = None;
+    let mut later = None;
+    let outcome = run_with(&s, cluster, &mut |sim, _| match sim.elapsed().as_millis() {
+        999 => at_start = status.leader(),
+        2_500 => later = status.leader(),
+        _ => {}
+    });
+    assert_eq!(outcome.error, None);
+    let start = outcome
+        .history
+        .events()
+        .iter()
+        .find(|e| e.f == "pause-start")
+        .unwrap();
+    let leader = at_start.expect("a leader before the pause");
+    let name = format!("n{}", leader + 1);
+    assert_eq!(start.value["node"], name.as_str(), "{:?}", start.value);
+    assert_eq!(start.value["target"], "leader");
+    let end = outcome
+        .history
+        .events()
+        .iter()
+        .find(|e| e.f == "pause-end")
+        .unwrap();
+    assert_eq!(end.value["node"], name.as_str(), "the paused node resumes");
+    let new = later.expect("a leader during the pause");
+    assert_ne!(
+        new,
+        leader,
+        "another node leads while n{} is paused",
+        leader + 1
+    );
+}
+
 fn all_nemeses(seed: u64) -> Scenario {
     let mut nemesis = NemesisConfig::with_kinds(&Kind::ALL);
     nemesis.interval_ms = 100;

@@ -14,7 +14,19 @@ use results::EventType::{Info, Ok};
 fn a_paused_node_handles_nothing_and_wakes_up_with_its_clock_ahead() {
     let system = Ticking::default();
     let ticks = system.ticks.clone();
-    let s = scripted(1, 1_000, 1_000, &[(300, Fault::Pause { node: 0, ms: 400 })]);
+    let s = scripted(
+        1,
+        1_000,
+        1_000,
+        &[(
+            300,
+            Fault::Pause {
+                node: 0,
+                ms: 400,
+                leader: false,
+            },
+        )],
+    );
     let outcome = run(&s, system);
     assert_eq!(outcome.error, None);
     assert_eq!(outcome.liveness, None);
@@ -206,7 +218,19 @@ fn a_black_holed_node_makes_clients_time_out_then_serves_again() {
 fn a_crash_loses_the_in_memory_state_and_the_restarted_node_serves() {
     let s = harness::Scenario {
         workload: workloads::RegisterWorkload { keys: 1, values: 5 },
-        ..scripted(6, 1_000, 100, &[(400, Fault::Crash { node: 0, ms: 300 })])
+        ..scripted(
+            6,
+            1_000,
+            100,
+            &[(
+                400,
+                Fault::Crash {
+                    node: 0,
+                    ms: 300,
+                    leader: false,
+                },
+            )],
+        )
     };
     let outcome = run(&s, SingleNode);
     assert_eq!(outcome.error, None);

@@ -88,7 +88,19 @@ impl System for StopsAnswering {
 
 #[test]
 fn a_system_that_never_answers_again_fails_liveness_not_linearizability() {
-    let mut s = scripted(2, 300, 100, &[(100, Fault::Pause { node: 0, ms: 20 })]);
+    let mut s = scripted(
+        2,
+        300,
+        100,
+        &[(
+            100,
+            Fault::Pause {
+                node: 0,
+                ms: 20,
+                leader: false,
+            },
+        )],
+    );
     s.nemesis.quiet_ms = 700;
     let outcome = run(&s, StopsAnswering);
     assert_eq!(outcome.error, None);

@@ -14,6 +14,9 @@ pub struct CrashKnobs {
     pub ms_min: u64,
     /// Longest time a node stays down (default 3,000 ms).
     pub ms_max: u64,
+    /// Chance, in percent, that a crash hits whichever node leads when it
+    /// starts rather than a random one (default 0).
+    pub leader_pct: u32,
 }
 
 impl Default for CrashKnobs {
@@ -21,6 +24,7 @@ impl Default for CrashKnobs {
         CrashKnobs {
             ms_min: 50,
             ms_max: 3_000,
+            leader_pct: 0,
         }
     }
 }
@@ -30,12 +34,14 @@ impl CrashKnobs {
     pub fn draw(&self, nodes: usize, rng: &mut impl Rng) -> Fault {
         let node = rng.random_range(0..nodes);
         let ms = draw::between(rng, self.ms_min, self.ms_max);
-        Fault::Crash { node, ms }
+        let leader = draw::chance(rng, self.leader_pct);
+        Fault::Crash { node, ms, leader }
     }
 
     /// Checks the knobs; the message names the one that is wrong.
     pub fn validate(&self) -> Result<(), String> {
-        check_range("crash", self.ms_min, self.ms_max)
+        check_range("crash", self.ms_min, self.ms_max)?;
+        draw::check_pct("crash", "leader_pct", self.leader_pct)
     }
 }
 

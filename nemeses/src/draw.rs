@@ -19,6 +19,20 @@ pub fn gap_ms(rng: &mut impl Rng, mean_ms: u64) -> u64 {
     between(rng, 1, mean_ms.saturating_mul(2).saturating_sub(1).max(1))
 }
 
+/// True with a chance of `pct` percent; draws nothing when `pct` is 0,
+/// so a knob left at 0 keeps the schedules drawn before it existed.
+pub fn chance(rng: &mut impl Rng, pct: u32) -> bool {
+    pct > 0 && rng.random_range(0..100) < pct
+}
+
+/// `pct` is a percentage (0 to 100), or an error naming the knob.
+pub fn check_pct(nemesis: &str, knob: &str, pct: u32) -> Result<(), String> {
+    if pct > 100 {
+        return Err(format!("{nemesis}: {knob} must be 0 to 100, got {pct}"));
+    }
+    Ok(())
+}
+
 /// A long-tailed duration: `min_ms · 2^k · u`, where `k` counts how many
 /// times in a row a `tail_pct`% coin came up heads and `u` is uniform in
 /// [1, 2); capped at `max_ms`. `P(d ≥ min·2^k) = (tail_pct/100)^k`, a

@@ -90,10 +90,13 @@ impl fmt::Display for Kind {
 pub enum Fault {
     /// Close node `node`'s pause gate for `ms`, like a stop-the-world GC.
     Pause {
-        /// The paused node.
+        /// The paused node (the fallback when `leader` finds none).
         node: usize,
         /// How long it stays paused.
         ms: u64,
+        /// Pause whichever node leads when the fault starts instead.
+        #[serde(default, skip_serializing_if = "is_false")]
+        leader: bool,
     },
     /// Slow or held links.
     Delay(Delay),
@@ -111,11 +114,18 @@ pub enum Fault {
     Clock(ClockFault),
     /// Kill node `node`; restart it from its disk `ms` later.
     Crash {
-        /// The killed node.
+        /// The killed node (the fallback when `leader` finds none).
         node: usize,
         /// How long it stays down.
         ms: u64,
+        /// Kill whichever node leads when the fault starts instead.
+        #[serde(default, skip_serializing_if = "is_false")]
+        leader: bool,
     },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// How a fault is undone when its time is up (or at the final heal).
@@ -178,6 +188,24 @@ impl Fault {
         }
     }
 
+    /// The same fault aimed at `node` (a leader resolved when it starts):
+    /// pauses and crashes only; others are returned as they are.
+    pub fn aimed_at(&self, node: usize) -> Fault {
+        match *self {
+            Fault::Pause { ms, .. } => Fault::Pause {
+                node,
+                ms,
+                leader: false,
+            },
+            Fault::Crash { ms, .. } => Fault::Crash {
+                node,
+                ms,
+                leader: false,
+            },
+            ref other => other.clone(),
+        }
+    }
+
     /// The nodes this fault names (before any resolution at apply time).
     pub fn nodes(&self) -> Vec<usize> {
         match self {
@@ -195,11 +223,27 @@ impl Fault {
     pub fn describe(&self, name: &dyn Fn(Host) -> String) -> Value {
         let node = |i: usize| name(Host::Node(i));
         match self {
-            Fault::Pause { node: n, ms }
-            | Fault::Timeout { node: n, ms }
-            | Fault::Crash { node: n, ms } => {
-                json!({ "node": node(*n), "ms": ms })
+            Fault::Pause {
+                node: n,
+                ms,
+                leader: false,
             }
+            | Fault::Timeout { node: n, ms }
+            | Fault::Crash {
+                node: n,
+                ms,
+                leader: false,
+            } => json!({ "node": node(*n), "ms": ms }),
+            Fault::Pause {
+                node: n,
+                ms,
+                leader: true,
+            }
+            | Fault::Crash {
+                node: n,
+                ms,
+                leader: true,
+            } => json!({ "target": "leader", "fallback": node(*n), "ms": ms }),
             Fault::Delay(d) => d.describe(name),
             Fault::Partition(p) => p.describe(name),
             Fault::Clock(c) => c.describe(name),
@@ -231,7 +275,11 @@ mod tests {
 
     #[test]
     fn faults_round_trip_through_json() {
-        let fault = Fault::Pause { node: 1, ms: 800 };
+        let fault = Fault::Pause {
+            node: 1,
+            ms: 800,
+            leader: false,
+        };
         let text = serde_json::to_string(&fault).unwrap();
         assert_eq!(text, r#"{"kind":"pause","node":1,"ms":800}"#);
         assert_eq!(serde_json::from_str::<Fault>(&text).unwrap(), fault);
@@ -281,14 +329,33 @@ mod tests {
     }
 
     #[test]
+    fn a_leader_pause_names_its_target_and_is_aimed_when_it_starts() {
+        let fault = Fault::Pause {
+            node: 2,
+            ms: 900,
+            leader: true,
+        };
+        let text = serde_json::to_string(&fault).unwrap();
+        assert_eq!(text, r#"{"kind":"pause","node":2,"ms":900,"leader":true}"#);
+        assert_eq!(serde_json::from_str::<Fault>(&text).unwrap(), fault);
+        let name = |h: Host| format!("{h:?}");
+        assert_eq!(fault.describe(&name)["target"], "leader");
+        let aimed = fault.aimed_at(0);
+        assert_eq!(aimed.heal(), Heal::Resume(0));
+        assert_eq!(aimed.ms(), 900);
+    }
+
+    #[test]
     fn kinds_parse_by_name_and_unknown_names_are_explained() {
         for kind in Kind::ALL {
             assert_eq!(Kind::parse(kind.name()), Ok(kind));
         }
         assert!(Kind::parse("gc").unwrap_err().contains("expected one of"));
-        assert!(Fault::Crash { node: 3, ms: 1 }
-            .validate(3)
-            .unwrap_err()
-            .contains("node 3"));
+        let crash = Fault::Crash {
+            node: 3,
+            ms: 1,
+            leader: false,
+        };
+        assert!(crash.validate(3).unwrap_err().contains("node 3"));
     }
 }

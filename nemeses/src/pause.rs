@@ -17,6 +17,9 @@ pub struct PauseKnobs {
     /// Chance, in percent, that a pause doubles again (default 60: half the
     /// pauses are under 25 ms, about 2% last 2.5 s or more).
     pub tail_pct: u32,
+    /// Chance, in percent, that a pause hits whichever node leads when it
+    /// starts rather than a random one (default 0).
+    pub leader_pct: u32,
 }
 
 impl Default for PauseKnobs {
@@ -25,6 +28,7 @@ impl Default for PauseKnobs {
             ms_min: 10,
             ms_max: 5_000,
             tail_pct: 60,
+            leader_pct: 0,
         }
     }
 }
@@ -34,7 +38,8 @@ impl PauseKnobs {
     pub fn draw(&self, nodes: usize, rng: &mut impl Rng) -> Fault {
         let node = rng.random_range(0..nodes);
         let ms = draw::long_tail_ms(rng, self.ms_min, self.ms_max, self.tail_pct);
-        Fault::Pause { node, ms }
+        let leader = draw::chance(rng, self.leader_pct);
+        Fault::Pause { node, ms, leader }
     }
 
     /// Checks the knobs; the message names the one that is wrong.
@@ -51,6 +56,6 @@ impl PauseKnobs {
                 self.tail_pct
             ));
         }
-        Ok(())
+        draw::check_pct("pause", "leader_pct", self.leader_pct)
     }
 }

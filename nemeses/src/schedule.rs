@@ -244,7 +244,11 @@ mod tests {
     fn scripted_faults_are_kept_as_given() {
         let script = vec![Timed {
             at_ms: 200,
-            fault: Fault::Pause { node: 0, ms: 300 },
+            fault: Fault::Pause {
+                node: 0,
+                ms: 300,
+                leader: false,
+            },
         }];
         let schedule = Schedule::draw(&NemesisConfig::scripted(script), TARGET, &mut streams(1));
         let summary: Vec<(u64, Phase)> = schedule
