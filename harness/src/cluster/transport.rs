@@ -9,8 +9,10 @@
 //!   Messages queued while there is no connection are dropped (Raft
 //!   retries), and the node's main loop only ever pushes into a channel.
 //! - **Inbound** ([`accept_loop`]): the accept loop is not gated by the
-//!   pause gate; each connection gets a gated reader task, which feeds the
-//!   main loop, and a writer task, which sends what [`Routes`] hands it.
+//!   pause gate; each connection gets an ungated reader task, which feeds
+//!   the main loop's inbox (during a pause messages queue there in arrival
+//!   order, as in a kernel socket buffer), and a gated writer task, which
+//!   sends what [`Routes`] hands it.
 
 use super::config::RaftConfig;
 use super::proto::{encode, read_frame, ClientRequest, Hello, NodeId, PeerMsg};
@@ -139,7 +141,9 @@ impl Link {
             backoff = backoff_min;
             let (read, write) = stream.into_split();
             let replies = Rc::new(Replies::default());
-            let reader = self.ctx.spawn(read_replies(
+            // Ungated, like a kernel socket buffer: replies reach the inbox
+            // during a pause and wait there, in arrival order.
+            let reader = self.ctx.spawn_ungated(read_replies(
                 read,
                 self.peer,
                 self.inbox.clone(),
@@ -227,7 +231,9 @@ async fn read_replies(
 }
 
 /// Accepts connections forever (ungated, so connects never hang on a
-/// paused node) and serves each on gated tasks.
+/// paused node). Each connection's reader is ungated too: like a kernel
+/// socket buffer, it queues what arrives during a pause in the inbox, in
+/// arrival order, for the (gated) main loop; its writer is gated.
 pub async fn accept_loop(
     listener: TcpListener,
     ctx: NodeCtx,
@@ -241,7 +247,7 @@ pub async fn accept_loop(
         let (read, write) = stream.into_split();
         let (tx, rx) = unbounded_channel();
         ctx.spawn(write_frames(write, rx));
-        ctx.spawn(serve(read, next_conn, tx, inbox.clone(), routes.clone()));
+        ctx.spawn_ungated(serve(read, next_conn, tx, inbox.clone(), routes.clone()));
     }
 }
 
