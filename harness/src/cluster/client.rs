@@ -1,6 +1,8 @@
 //! The client adapter of the built-in cluster: one connection to one node
-//! at a time, request ids `(worker, seq)`, redirects followed; after an op
-//! ends `info` the next starts at a random node.
+//! at a time, request ids `(worker, seq)`, redirects followed. Each worker
+//! has a home node (`worker mod nodes`), as Jepsen binds each client to a
+//! node: it starts there, and after an op ends `info` the next starts
+//! there again.
 //!
 //! Retrying is safe only when the request certainly did nothing: a refused
 //! or timed-out connect (nothing sent), a connection found closed before
@@ -39,9 +41,9 @@ struct Conn {
 }
 
 impl ClusterClient {
-    /// An adapter for the worker of `ctx`; it starts at a random node.
-    pub fn new(mut ctx: ClientCtx, config: &RaftConfig) -> Self {
-        let target = ctx.rng.random_range(0..ctx.names.len());
+    /// An adapter for the worker of `ctx`; it starts at its home node.
+    pub fn new(ctx: ClientCtx, config: &RaftConfig) -> Self {
+        let target = Self::home(&ctx);
         ClusterClient {
             ctx,
             connect_timeout: config.connect_timeout(),
@@ -53,6 +55,11 @@ impl ClusterClient {
             seq: 0,
             conn: None,
         }
+    }
+
+    /// The worker's home node.
+    fn home(ctx: &ClientCtx) -> usize {
+        ctx.worker % ctx.names.len().max(1)
     }
 
     async fn connect(&self) -> std::io::Result<Conn> {
@@ -180,10 +187,9 @@ impl Client for ClusterClient {
     }
 
     /// Drops the connection and forgets the leader it followed: the next op
-    /// starts at a random node, as Jepsen clients bound to different nodes
-    /// would spread out after a timeout.
+    /// starts at the home node, as a Jepsen client bound to a node would.
     fn reset(&mut self) {
         self.conn = None;
-        self.target = self.ctx.rng.random_range(0..self.ctx.names.len());
+        self.target = Self::home(&self.ctx);
     }
 }
