@@ -18,9 +18,23 @@ use std::time::Duration;
 /// Arguments of `harness run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Seed of the run; picked at random and printed when absent.
+    /// Seed of the run; picked at random and printed when absent (with
+    /// `--scenario`: the file's seed).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run the scenario in FILE instead of one built from the flags below:
+    /// a run's `config.json`, perhaps edited, which holds every knob of
+    /// every nemesis (e.g. `"leader_pct"` to aim pauses at the leader).
+    #[arg(
+        long = "scenario",
+        value_name = "FILE",
+        conflicts_with_all = [
+            "nodes", "clients", "keys", "ops", "deadline_ms", "nemesis",
+            "nemesis_interval_ms", "pause_ms_max", "partition_ms_max",
+            "crash_ms_max", "clock_bump_ms_max", "quiet_ms", "bugs",
+        ]
+    )]
+    pub scenario_file: Option<PathBuf>,
     /// The scenario flags (shared with `harness sweep`).
     #[command(flatten)]
     pub scenario: ScenarioArgs,
@@ -46,9 +60,18 @@ pub struct ReplayArgs {
 /// `harness run`: simulate, write the run directory, print a summary.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     crate::trace::init(args.log.as_deref()).map_err(anyhow::Error::msg)?;
-    let scenario = args
-        .scenario
-        .to_scenario(args.seed.unwrap_or_else(random_seed))?;
+    let scenario = match &args.scenario_file {
+        Some(path) => {
+            let scenario = read_scenario(path)?;
+            Scenario {
+                seed: args.seed.unwrap_or(scenario.seed),
+                ..scenario
+            }
+        }
+        None => args
+            .scenario
+            .to_scenario(args.seed.unwrap_or_else(random_seed))?,
+    };
     println!(
         "seed {}: {} nodes, {} clients, {} ops over {} keys",
         scenario.seed, scenario.nodes, scenario.clients, scenario.ops, scenario.workload.keys
@@ -89,15 +112,7 @@ pub(crate) fn print_verdict(seed: u64, outcome: &RunOutcome, report: Option<&Che
 
 /// `harness replay DIR`: re-run from `DIR/config.json` and compare.
 pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let config_path = args.dir.join("config.json");
-    let config = std::fs::read_to_string(&config_path)
-        .with_context(|| format!("cannot read {}", config_path.display()))?;
-    let scenario: Scenario = serde_json::from_str(&config).with_context(|| {
-        format!(
-            "{}: not a run configuration written by `harness run`",
-            config_path.display()
-        )
-    })?;
+    let scenario = read_scenario(&args.dir.join("config.json"))?;
     if scenario.harness_version != crate::scenario::HARNESS_VERSION {
         eprintln!(
             "warning: recorded by harness {}, replaying with {}",
@@ -135,6 +150,25 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Reads and validates a scenario (a run's `config.json`); errors name the
+/// file, and the line and column where the JSON is wrong.
+fn read_scenario(path: &Path) -> anyhow::Result<Scenario> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let scenario: Scenario = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not a run configuration as `harness run` writes: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    scenario
+        .validate()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(scenario)
 }
 
 /// Runs a scenario against the built-in cluster, with the scenario's
