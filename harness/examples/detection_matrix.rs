@@ -3,7 +3,9 @@
 //! nemesis mix and with the default swarm mix.
 //!
 //! ```text
-//! cargo run --release -p harness --example detection_matrix -- [--trials 5] [--cap 200] [--jobs 2] [--ops 3000] [--bug NAME]...
+//! cargo run --release -p harness --example detection_matrix -- [--trials 5] [--cap 200] [--jobs 2] [--ops 3000] [--bug NAME]... [--natural-only]
+//! cargo run --release -p harness --example detection_matrix -- --bug NAME --print-scenario SEED > s.json
+//! harness run --scenario s.json
 //! ```
 //!
 //! Each trial starts at a disjoint seed (`0, 1000, 2000, …`) and counts
@@ -12,11 +14,10 @@
 //! table (median and max over the trials) and exits 1 if a bug went
 //! unfound with its natural mix in any trial.
 
-use harness::cluster::{Bug, Cluster};
+use harness::cluster::{natural, Bug, Cluster};
 use harness::{Scenario, Seeds};
-use nemeses::{Kind, NemesisConfig};
+use nemeses::NemesisConfig;
 use results::check::{check_history, CheckOptions};
-use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -26,65 +27,18 @@ use std::time::{Duration, Instant};
 /// 10 s) for a few dozen faults, and histories still quick to check.
 const OPS: usize = 3_000;
 
-/// The nemeses that make `bug` show, and their mean interval (ms).
-fn natural_mix(bug: Bug) -> (&'static [Kind], u64) {
-    match bug {
-        Bug::StaleFollowerRead => (&[Kind::Partition], 300),
-        Bug::LeaseReadSkew => (&[Kind::Clock, Kind::Partition], 300),
-        Bug::LeaseReadPause => (&[Kind::Pause, Kind::Partition], 200),
-        Bug::AckBeforeCommit => (&[Kind::Partition, Kind::Crash], 300),
-        Bug::OldTermCommit => (&[Kind::Partition, Kind::Crash], 200),
-        Bug::RetryDuplicate => (&[Kind::Delay, Kind::Pause], 200),
-        Bug::AckBeforeFsync => (&[Kind::Crash], 200),
-    }
-}
-
-/// The client deadline (ms) of `bug`'s natural mix. A stale lease read
-/// needs one client to move to the new leader (after a timeout) while
-/// another still reads from the old one, so clients give up fast.
-fn natural_deadline_ms(bug: Bug) -> Option<u64> {
-    match bug {
-        Bug::LeaseReadSkew => Some(300),
-        _ => None,
-    }
-}
-
-/// The nemesis of `bug`'s natural mix, with the knobs that make it show:
-/// for `lease-read-skew` the leader is cut off (`isolate-leader`) while
-/// its wall clock jumps back (a bump, or a strobe's return) by up to 2 s.
-pub fn natural_nemesis(bug: Bug) -> NemesisConfig {
-    let (kinds, interval_ms) = natural_mix(bug);
-    let mut nemesis = NemesisConfig {
-        interval_ms,
-        ..NemesisConfig::with_kinds(kinds)
-    };
-    if bug == Bug::LeaseReadSkew {
-        nemesis.partition.shapes = vec!["isolate-leader".into()];
-        (nemesis.partition.ms_min, nemesis.partition.ms_max) = (300, 1_500);
-        nemesis.clock.bump_ms_max = 2_000;
-        nemesis.clock.drift_ppm_max = 1_000;
-        (nemesis.clock.ms_min, nemesis.clock.ms_max) = (500, 2_000);
-    }
-    nemesis
-}
-
 /// The scenario of `seed` for `bug`: its natural mix, or the swarm mix
 /// `harness run` draws by default.
-pub fn scenario(bug: Bug, seed: u64, natural: bool, ops: usize) -> Scenario {
+fn scenario(bug: Bug, seed: u64, natural: bool, ops: usize) -> Scenario {
+    let scenario = natural::scenario(bug, seed, ops);
+    if natural {
+        return scenario;
+    }
     let base = Scenario::with_seed(seed);
-    let (nemesis, deadline_ms) = if natural {
-        let deadline_ms = natural_deadline_ms(bug).unwrap_or(base.deadline_ms);
-        (natural_nemesis(bug), deadline_ms)
-    } else {
-        let swarm = NemesisConfig::swarm(&mut Seeds::new(seed).stream("swarm", 0));
-        (swarm, base.deadline_ms)
-    };
     Scenario {
-        ops,
-        nemesis,
-        deadline_ms,
-        bugs: BTreeSet::from([bug]),
-        ..base
+        nemesis: NemesisConfig::swarm(&mut Seeds::new(seed).stream("swarm", 0)),
+        deadline_ms: base.deadline_ms,
+        ..scenario
     }
 }
 
@@ -153,6 +107,10 @@ struct Options {
     jobs: usize,
     ops: usize,
     bugs: Vec<Bug>,
+    /// Print this seed's natural scenario (for `harness run --scenario`).
+    print: Option<u64>,
+    /// Which mixes to run: both, or only the natural one.
+    natural_only: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -162,9 +120,15 @@ fn parse_args() -> Result<Options, String> {
         jobs: 2,
         ops: OPS,
         bugs: Vec::new(),
+        print: None,
+        natural_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--natural-only" {
+            options.natural_only = true;
+            continue;
+        }
         let value = args
             .next()
             .ok_or_else(|| format!("{flag}: expected a value"))?;
@@ -178,6 +142,7 @@ fn parse_args() -> Result<Options, String> {
             "--cap" => options.cap = number()?.max(1),
             "--jobs" => options.jobs = number()?.max(1) as usize,
             "--ops" => options.ops = number()?.max(1) as usize,
+            "--print-scenario" => options.print = Some(number()?),
             "--bug" => options.bugs.push(
                 Bug::ALL
                     .into_iter()
@@ -201,6 +166,14 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
+    if let Some(seed) = options.print {
+        for &bug in &options.bugs {
+            let scenario = scenario(bug, seed, true, options.ops);
+            let json = serde_json::to_string_pretty(&scenario).expect("a scenario serializes");
+            println!("{json}");
+        }
+        return ExitCode::SUCCESS;
+    }
     let (trials, cap) = (options.trials, options.cap);
     println!(
         "{} ops per run, {trials} trials from seeds 0, 1000, …; cap {cap} seeds; \
@@ -214,23 +187,23 @@ fn main() -> ExitCode {
         #[allow(clippy::disallowed_methods)] // wall time of the benchmark, not simulated
         let wall = Instant::now();
         let mut row = Vec::new();
-        for natural in [true, false] {
+        let mixes: &[bool] = if options.natural_only {
+            &[true]
+        } else {
+            &[true, false]
+        };
+        for &natural in mixes {
             let counts: Vec<Option<u64>> = (0..trials)
                 .map(|t| seeds_to_violation(bug, natural, t * 1_000, &options))
                 .collect();
             all_found &= !natural || counts.iter().all(Option::is_some);
             row.push(cell(&counts, cap));
         }
-        let (kinds, interval_ms) = natural_mix(bug);
-        let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-        let deadline = natural_deadline_ms(bug)
-            .map(|ms| format!(", tuned knobs, deadline {ms} ms"))
-            .unwrap_or_default();
         println!(
-            "| `{bug}` | {} every {interval_ms} ms{deadline} | {} | {} | {:.0} s |",
-            kinds.join("+"),
+            "| `{bug}` | {} | {} | {} | {:.0} s |",
+            natural::describe(bug),
             row[0],
-            row[1],
+            row.get(1).map_or("(not run)", String::as_str),
             wall.elapsed().as_secs_f64()
         );
     }

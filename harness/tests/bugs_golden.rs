@@ -2,13 +2,16 @@
 //! nemesis mix gives a violation whose counterexample is a handful of
 //! operations, and the same seed without the bug is linearizable.
 //!
-//! The seeds were found by search (`harness run --seed N --ops OPS
-//! --nemesis MIX --nemesis-interval-ms MS --bug NAME`, the same scenario).
+//! Each runs the bug's natural mix (`harness::cluster::natural`); the seeds
+//! are the first that show the bug, as found by `cargo run --release -p
+//! harness --example detection_matrix -- --bug NAME --trials 1
+//! --natural-only` (seeds to the first violation, minus one), or, where
+//! that one's counterexample is long, the next one with a short one
+//! (`--print-scenario SEED` and `harness run --scenario`).
 
-use harness::cluster::{Bug, Cluster};
+use harness::cluster::{natural, Bug, Cluster};
 use harness::runner::run;
 use harness::Scenario;
-use nemeses::{Kind, NemesisConfig};
 use results::check::{check_history, CheckOptions};
 use results::{Process, Verdict};
 use std::collections::BTreeSet;
@@ -17,29 +20,19 @@ use std::collections::BTreeSet;
 /// many.
 const STUCK_OPS_MAX: usize = 5;
 
-fn scenario(seed: u64, ops: usize, kinds: &[Kind], interval_ms: u64, bug: Option<Bug>) -> Scenario {
-    Scenario {
-        ops,
-        nemesis: NemesisConfig {
-            interval_ms,
-            ..NemesisConfig::with_kinds(kinds)
-        },
-        bugs: bug.into_iter().collect::<BTreeSet<_>>(),
-        ..Scenario::with_seed(seed)
-    }
-}
+/// Client operations per run, as in the detection matrix.
+const OPS: usize = 3_000;
 
-/// Runs `bug` on the seed, expects a small counterexample, then runs the
-/// seed clean and expects linearizable. Returns the buggy run's history
-/// and the event index that closes the counterexample.
-fn planted(
-    bug: Bug,
-    seed: u64,
-    ops: usize,
-    kinds: &[Kind],
-    interval_ms: u64,
-) -> (results::History, u64) {
-    planted_in(bug, scenario(seed, ops, kinds, interval_ms, None))
+/// Runs `bug` on `seed` under its natural mix, expects a small
+/// counterexample, then runs the seed clean and expects linearizable.
+/// Returns the buggy run's history and the event index that closes the
+/// counterexample.
+fn planted(bug: Bug, seed: u64) -> (results::History, u64) {
+    let clean = Scenario {
+        bugs: BTreeSet::new(),
+        ..natural::scenario(bug, seed, OPS)
+    };
+    planted_in(bug, clean)
 }
 
 /// As [`planted`], for a scenario built by hand (`clean` has no bugs).
@@ -77,53 +70,42 @@ fn planted_in(bug: Bug, clean: Scenario) -> (results::History, u64) {
 
 #[test]
 fn stale_follower_read_under_partitions() {
-    planted(Bug::StaleFollowerRead, 1, 500, &[Kind::Partition], 300);
+    planted(Bug::StaleFollowerRead, 0);
+}
+
+#[test]
+fn lease_read_skew_when_the_cut_off_leaders_clock_jumps_back() {
+    planted(Bug::LeaseReadSkew, 3);
+}
+
+#[test]
+fn lease_read_pause_when_the_cut_off_leader_wakes_up() {
+    let (history, closed_by) = planted(Bug::LeaseReadPause, 30);
+    let resumed_before = history
+        .events()
+        .iter()
+        .take_while(|e| e.index <= closed_by)
+        .any(|e| e.process == Process::Nemesis && e.f == "pause-end");
+    assert!(resumed_before, "the stale read follows a pause");
 }
 
 #[test]
 fn ack_before_commit_under_partitions_and_crashes() {
-    planted(
-        Bug::AckBeforeCommit,
-        0,
-        500,
-        &[Kind::Partition, Kind::Crash],
-        300,
-    );
+    planted(Bug::AckBeforeCommit, 0);
 }
 
 #[test]
 fn retry_duplicate_under_delays_and_pauses() {
-    planted(
-        Bug::RetryDuplicate,
-        20,
-        1_000,
-        &[Kind::Delay, Kind::Pause],
-        200,
-    );
+    planted(Bug::RetryDuplicate, 2);
 }
 
 #[test]
 fn ack_before_fsync_loses_acknowledged_writes_in_a_crash() {
-    let (history, closed_by) = planted(Bug::AckBeforeFsync, 15, 3_000, &[Kind::Crash], 200);
+    let (history, closed_by) = planted(Bug::AckBeforeFsync, 2);
     let crashed_before = history
         .events()
         .iter()
         .take_while(|e| e.index < closed_by)
         .any(|e| e.process == Process::Nemesis && e.f == "crash-start");
     assert!(crashed_before, "the violation follows a crash");
-}
-
-#[test]
-fn lease_read_skew_when_the_cut_off_leaders_clock_jumps_back() {
-    // As the detection matrix's natural mix: the leader is cut off while
-    // its wall clock jumps, and clients give up after 300 ms and move on.
-    let mut clean = scenario(25, 3_000, &[Kind::Clock, Kind::Partition], 300, None);
-    let nemesis = &mut clean.nemesis;
-    nemesis.partition.shapes = vec!["isolate-leader".into()];
-    (nemesis.partition.ms_min, nemesis.partition.ms_max) = (300, 1_500);
-    nemesis.clock.bump_ms_max = 2_000;
-    nemesis.clock.drift_ppm_max = 1_000;
-    (nemesis.clock.ms_min, nemesis.clock.ms_max) = (500, 2_000);
-    clean.deadline_ms = 300;
-    planted_in(Bug::LeaseReadSkew, clean);
 }

@@ -29,6 +29,7 @@ pub mod config;
 pub mod kv;
 pub mod leader;
 pub mod log;
+pub mod natural;
 pub mod node;
 pub mod proto;
 pub mod raft;

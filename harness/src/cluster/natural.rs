@@ -1,0 +1,120 @@
+//! Each planted bug's natural mix: the nemeses, and the knobs, under which
+//! the bug shows within a few seeds. The detection matrix and the golden
+//! tests run these; `harness run --scenario` runs any of them from a file.
+
+use super::bugs::Bug;
+use crate::Scenario;
+use nemeses::{Kind, NemesisConfig};
+use std::collections::BTreeSet;
+
+/// The nemeses that make `bug` show, and their mean interval (ms).
+pub fn kinds(bug: Bug) -> (&'static [Kind], u64) {
+    match bug {
+        Bug::StaleFollowerRead => (&[Kind::Partition], 300),
+        Bug::LeaseReadSkew => (&[Kind::Clock, Kind::Partition], 300),
+        Bug::LeaseReadPause => (&[Kind::Pause, Kind::Partition], 150),
+        Bug::AckBeforeCommit => (&[Kind::Partition, Kind::Crash], 300),
+        Bug::OldTermCommit => (&[Kind::Partition, Kind::Crash], 200),
+        Bug::RetryDuplicate => (&[Kind::Delay, Kind::Pause], 200),
+        Bug::AckBeforeFsync => (&[Kind::Crash], 200),
+    }
+}
+
+/// The client deadline (ms) of `bug`'s natural mix, if not the default. A
+/// stale lease read needs clients that give up on the old leader fast and
+/// come back to it, so that one of them reads there after a write went
+/// through the new leader.
+pub fn deadline_ms(bug: Bug) -> Option<u64> {
+    match bug {
+        Bug::LeaseReadSkew | Bug::LeaseReadPause => Some(300),
+        _ => None,
+    }
+}
+
+/// The nemesis of `bug`'s natural mix, with the knobs that make it show:
+/// - `lease-read-skew`: the leader is cut off (`isolate-leader`) while its
+///   wall clock jumps back (a bump, or a strobe's return) by up to 2 s;
+/// - `lease-read-pause`: the leader is paused for about a second (long
+///   enough for a new leader to take writes) while it is cut off, so no
+///   message of the new term reaches it before the reads that queued up
+///   during the pause.
+pub fn nemesis(bug: Bug) -> NemesisConfig {
+    let (kinds, interval_ms) = kinds(bug);
+    let mut nemesis = NemesisConfig {
+        interval_ms,
+        ..NemesisConfig::with_kinds(kinds)
+    };
+    match bug {
+        Bug::LeaseReadSkew => {
+            nemesis.partition.shapes = vec!["isolate-leader".into()];
+            (nemesis.partition.ms_min, nemesis.partition.ms_max) = (300, 1_500);
+            nemesis.clock.bump_ms_max = 2_000;
+            nemesis.clock.drift_ppm_max = 1_000;
+            (nemesis.clock.ms_min, nemesis.clock.ms_max) = (500, 2_000);
+        }
+        Bug::LeaseReadPause => {
+            nemesis.partition.shapes = vec!["isolate-leader".into()];
+            (nemesis.partition.ms_min, nemesis.partition.ms_max) = (1_000, 3_000);
+            nemesis.pause.leader_pct = 100;
+            (nemesis.pause.ms_min, nemesis.pause.ms_max) = (800, 2_500);
+            nemesis.pause.tail_pct = 30;
+        }
+        _ => {}
+    }
+    nemesis
+}
+
+/// True if the natural mix of `bug` changes knobs beyond the nemeses and
+/// their interval.
+pub fn is_tuned(bug: Bug) -> bool {
+    let (kinds, interval_ms) = kinds(bug);
+    let plain = NemesisConfig {
+        interval_ms,
+        ..NemesisConfig::with_kinds(kinds)
+    };
+    nemesis(bug) != plain || deadline_ms(bug).is_some()
+}
+
+/// One line for tables: `pause+partition every 150 ms, tuned knobs, deadline 300 ms`.
+pub fn describe(bug: Bug) -> String {
+    let (kinds, interval_ms) = kinds(bug);
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    let mut line = format!("{} every {interval_ms} ms", names.join("+"));
+    if is_tuned(bug) {
+        line.push_str(", tuned knobs");
+    }
+    if let Some(ms) = deadline_ms(bug) {
+        line.push_str(&format!(", deadline {ms} ms"));
+    }
+    line
+}
+
+/// The scenario of `seed` with `bug` switched on under its natural mix,
+/// `ops` client operations, and the defaults for everything else.
+pub fn scenario(bug: Bug, seed: u64, ops: usize) -> Scenario {
+    let base = Scenario::with_seed(seed);
+    Scenario {
+        ops,
+        nemesis: nemesis(bug),
+        deadline_ms: deadline_ms(bug).unwrap_or(base.deadline_ms),
+        bugs: BTreeSet::from([bug]),
+        ..base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_natural_scenario_is_valid_and_names_its_bug() {
+        for bug in Bug::ALL {
+            let s = scenario(bug, 7, 100);
+            assert_eq!(s.validate(), Ok(()), "{bug}");
+            assert_eq!(s.bugs, BTreeSet::from([bug]));
+            assert!(describe(bug).contains(" every "), "{bug}");
+        }
+        assert!(describe(Bug::LeaseReadPause).ends_with("tuned knobs, deadline 300 ms"));
+        assert!(!is_tuned(Bug::AckBeforeFsync));
+    }
+}
