@@ -81,9 +81,7 @@ impl Scenario {
         if self.clients == 0 {
             return Err("clients must be at least 1".into());
         }
-        if self.workload.keys == 0 || self.workload.values <= 0 {
-            return Err("the workload needs at least one key and one value".into());
-        }
+        self.workload.validate()?;
         if self.deadline_ms == 0 {
             return Err("deadline_ms must be at least 1".into());
         }

@@ -113,7 +113,9 @@ impl NemesisConfig {
 
     /// Swarm testing: a mix drawn once per seed. Each nemesis is on with
     /// probability 1/2 (at least one is), with a weight of 1 to 4; the
-    /// interval is 100 to 1,000 ms. Knobs keep their defaults.
+    /// interval is 100 to 1,000 ms; pauses and crashes each aim at the
+    /// leader half the time in half the seeds. Other knobs keep their
+    /// defaults.
     pub fn swarm(rng: &mut impl Rng) -> Self {
         let mut kinds: BTreeMap<Kind, u32> = BTreeMap::new();
         for kind in Kind::ALL {
@@ -125,11 +127,15 @@ impl NemesisConfig {
         if kinds.is_empty() {
             kinds.insert(Kind::ALL[rng.random_range(0..Kind::ALL.len())], 1);
         }
-        NemesisConfig {
+        let mut config = NemesisConfig {
             kinds,
             interval_ms: draw::between(rng, 100, 1_000),
             ..Self::default()
-        }
+        };
+        // Drawn last, so the draws above are those of earlier versions.
+        config.pause.leader_pct = if rng.random_bool(0.5) { 50 } else { 0 };
+        config.crash.leader_pct = if rng.random_bool(0.5) { 50 } else { 0 };
+        config
     }
 
     /// True when any fault will be injected.
@@ -219,6 +225,11 @@ mod tests {
                 .count();
             assert!((5..=35).contains(&on), "{kind} on in {on} of 40 seeds");
         }
+        let aimed = (0..40).filter(|&s| swarm(s).pause.leader_pct > 0).count();
+        assert!(
+            (5..=35).contains(&aimed),
+            "pauses aim at the leader in {aimed} of 40"
+        );
     }
 
     #[test]

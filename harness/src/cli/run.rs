@@ -29,7 +29,7 @@ pub struct RunArgs {
         long = "scenario",
         value_name = "FILE",
         conflicts_with_all = [
-            "nodes", "clients", "keys", "ops", "deadline_ms", "nemesis",
+            "nodes", "clients", "keys", "reads_pct", "values", "ops", "deadline_ms", "nemesis",
             "nemesis_interval_ms", "pause_ms_max", "partition_ms_max",
             "crash_ms_max", "clock_bump_ms_max", "quiet_ms", "bugs",
         ]

@@ -24,6 +24,13 @@ pub struct ScenarioArgs {
     /// Number of keys the clients read and write.
     #[arg(long, default_value_t = Scenario::default().workload.keys)]
     pub keys: usize,
+    /// Percent of ops that are reads; the rest are half writes, half cas.
+    #[arg(long, default_value_t = Scenario::default().workload.reads_pct)]
+    pub reads_pct: u32,
+    /// Values are drawn from 0 up to this (excluded): few make cas succeed
+    /// often, many make each written value tell which write it came from.
+    #[arg(long, default_value_t = Scenario::default().workload.values)]
+    pub values: i64,
     /// Client operations in total.
     #[arg(long, default_value_t = Scenario::default().ops)]
     pub ops: usize,
@@ -74,7 +81,8 @@ impl ScenarioArgs {
             deadline_ms: self.deadline_ms,
             workload: workloads::RegisterWorkload {
                 keys: self.keys,
-                ..Scenario::default().workload
+                values: self.values,
+                reads_pct: self.reads_pct,
             },
             nemesis: self.nemesis_config(seed)?,
             bugs: self.bugs.iter().copied().collect(),
@@ -119,6 +127,8 @@ impl ScenarioArgs {
             ("--nodes", self.nodes.to_string()),
             ("--clients", self.clients.to_string()),
             ("--keys", self.keys.to_string()),
+            ("--reads-pct", self.reads_pct.to_string()),
+            ("--values", self.values.to_string()),
             ("--ops", self.ops.to_string()),
             ("--deadline-ms", self.deadline_ms.to_string()),
             ("--nemesis", self.nemesis.clone()),
@@ -162,6 +172,8 @@ mod tests {
             nodes: 5,
             clients: 7,
             keys: 2,
+            reads_pct: 80,
+            values: 100,
             ops: 33,
             deadline_ms: 250,
             nemesis: "pause,crash".into(),

@@ -6,6 +6,7 @@ use super::bugs::Bug;
 use crate::Scenario;
 use nemeses::{Kind, NemesisConfig};
 use std::collections::BTreeSet;
+use workloads::RegisterWorkload;
 
 /// The nemeses that make `bug` show, and their mean interval (ms).
 pub fn kinds(bug: Bug) -> (&'static [Kind], u64) {
@@ -14,7 +15,7 @@ pub fn kinds(bug: Bug) -> (&'static [Kind], u64) {
         Bug::LeaseReadSkew => (&[Kind::Clock, Kind::Partition], 300),
         Bug::LeaseReadPause => (&[Kind::Pause, Kind::Partition], 150),
         Bug::AckBeforeCommit => (&[Kind::Partition, Kind::Crash], 300),
-        Bug::OldTermCommit => (&[Kind::Partition, Kind::Crash], 200),
+        Bug::OldTermCommit => (&[Kind::Partition], 50),
         Bug::RetryDuplicate => (&[Kind::Delay, Kind::Pause], 200),
         Bug::AckBeforeFsync => (&[Kind::Crash], 200),
     }
@@ -31,13 +32,32 @@ pub fn deadline_ms(bug: Bug) -> Option<u64> {
     }
 }
 
+/// The workload of `bug`'s natural mix, if not the default. Figure 8
+/// (`old-term-commit`) loses a write that a new leader committed by
+/// counting and a client read, and only while no write of the new term has
+/// reached a follower: so mostly reads (80%), and 100 values, so that the
+/// value read is one no other write could have left.
+pub fn workload(bug: Bug) -> Option<RegisterWorkload> {
+    match bug {
+        Bug::OldTermCommit => Some(RegisterWorkload {
+            values: 100,
+            reads_pct: 80,
+            ..RegisterWorkload::default()
+        }),
+        _ => None,
+    }
+}
+
 /// The nemesis of `bug`'s natural mix, with the knobs that make it show:
 /// - `lease-read-skew`: the leader is cut off (`isolate-leader`) while its
 ///   wall clock jumps back (a bump, or a strobe's return) by up to 2 s;
 /// - `lease-read-pause`: the leader is paused for about a second (long
 ///   enough for a new leader to take writes) while it is cut off, so no
 ///   message of the new term reaches it before the reads that queued up
-///   during the pause.
+///   during the pause;
+/// - `old-term-commit`: the leader is cut off often and briefly (every
+///   50 ms, for 200–400 ms), so leaders come and go with uncommitted
+///   entries of different terms, as in figure 8 of the Raft paper.
 pub fn nemesis(bug: Bug) -> NemesisConfig {
     let (kinds, interval_ms) = kinds(bug);
     let mut nemesis = NemesisConfig {
@@ -59,6 +79,10 @@ pub fn nemesis(bug: Bug) -> NemesisConfig {
             (nemesis.pause.ms_min, nemesis.pause.ms_max) = (800, 2_500);
             nemesis.pause.tail_pct = 30;
         }
+        Bug::OldTermCommit => {
+            nemesis.partition.shapes = vec!["isolate-leader".into()];
+            (nemesis.partition.ms_min, nemesis.partition.ms_max) = (200, 400);
+        }
         _ => {}
     }
     nemesis
@@ -72,10 +96,11 @@ pub fn is_tuned(bug: Bug) -> bool {
         interval_ms,
         ..NemesisConfig::with_kinds(kinds)
     };
-    nemesis(bug) != plain || deadline_ms(bug).is_some()
+    nemesis(bug) != plain || deadline_ms(bug).is_some() || workload(bug).is_some()
 }
 
-/// One line for tables: `pause+partition every 150 ms, tuned knobs, deadline 300 ms`.
+/// One line for tables: `pause+partition every 150 ms, tuned knobs, deadline 300 ms`
+/// (and the workload, when not the default).
 pub fn describe(bug: Bug) -> String {
     let (kinds, interval_ms) = kinds(bug);
     let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
@@ -86,6 +111,9 @@ pub fn describe(bug: Bug) -> String {
     if let Some(ms) = deadline_ms(bug) {
         line.push_str(&format!(", deadline {ms} ms"));
     }
+    if let Some(w) = workload(bug) {
+        line.push_str(&format!(", {}% reads, {} values", w.reads_pct, w.values));
+    }
     line
 }
 
@@ -95,6 +123,7 @@ pub fn scenario(bug: Bug, seed: u64, ops: usize) -> Scenario {
     let base = Scenario::with_seed(seed);
     Scenario {
         ops,
+        workload: workload(bug).unwrap_or(base.workload.clone()),
         nemesis: nemesis(bug),
         deadline_ms: deadline_ms(bug).unwrap_or(base.deadline_ms),
         bugs: BTreeSet::from([bug]),
