@@ -217,7 +217,10 @@ fn a_black_holed_node_makes_clients_time_out_then_serves_again() {
 #[test]
 fn a_crash_loses_the_in_memory_state_and_the_restarted_node_serves() {
     let s = harness::Scenario {
-        workload: workloads::RegisterWorkload { keys: 1, values: 5 },
+        workload: workloads::RegisterWorkload {
+            keys: 1,
+            ..Default::default()
+        },
         ..scripted(
             6,
             1_000,

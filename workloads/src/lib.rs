@@ -9,7 +9,7 @@
 //! use rand::SeedableRng;
 //! use workloads::{Op, Outcome, RegisterWorkload};
 //!
-//! let workload = RegisterWorkload { keys: 3, values: 5 };
+//! let workload = RegisterWorkload { keys: 3, values: 5, reads_pct: 50 };
 //! let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
 //! let op = workload.next_op(&mut rng);
 //! let invoke = op.invoke_event(results::Process::Client(0));
