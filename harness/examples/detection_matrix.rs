@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p harness --example detection_matrix -- [--trials 5] [--cap 200] [--jobs 2] [--ops 3000] [--bug NAME]... [--natural-only]
+//! cargo run --release -p harness --example detection_matrix -- --clean 200   # the natural mixes, no bug: no false alarms
 //! cargo run --release -p harness --example detection_matrix -- --bug NAME --print-scenario SEED > s.json
 //! harness run --scenario s.json
 //! ```
@@ -50,6 +51,62 @@ fn violated(scenario: &Scenario) -> bool {
         ..CheckOptions::default()
     };
     check_history(&outcome.history, &options).is_ok_and(|r| r.verdict.exit_code() == 1)
+}
+
+/// What `--clean` counts: how the seeds of a natural mix without its bug
+/// ended.
+#[derive(Default)]
+struct CleanTally {
+    valid: u64,
+    violated: u64,
+    unknown: u64,
+    failed: u64,
+}
+
+/// Runs seeds `0..count` of `bug`'s natural mix with no bug on, on `jobs`
+/// threads: a false alarm would show as anything but linearizable.
+fn clean_tally(bug: Bug, count: u64, options: &Options) -> CleanTally {
+    let next = AtomicU64::new(0);
+    let tally = Mutex::new(CleanTally::default());
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs {
+            scope.spawn(|| loop {
+                let seed = next.fetch_add(1, Ordering::SeqCst);
+                if seed >= count {
+                    return;
+                }
+                let scenario = Scenario {
+                    bugs: Default::default(),
+                    ..scenario(bug, seed, true, options.ops)
+                };
+                let outcome = harness::runner::run(&scenario, Cluster::for_scenario(&scenario));
+                let options = CheckOptions {
+                    timeout: Some(Duration::from_secs(30)),
+                    ..CheckOptions::default()
+                };
+                let code =
+                    check_history(&outcome.history, &options).map_or(3, |r| r.verdict.exit_code());
+                let mut tally = tally.lock().expect("no panics while held");
+                match code {
+                    _ if outcome.error.is_some() || outcome.liveness.is_some() => {
+                        eprintln!(
+                            "seed {seed} of {bug}'s mix: {:?} {:?}",
+                            outcome.error, outcome.liveness
+                        );
+                        tally.failed += 1
+                    }
+                    0 => tally.valid += 1,
+                    1 => {
+                        eprintln!("seed {seed} of {bug}'s mix: NOT linearizable without the bug");
+                        tally.violated += 1
+                    }
+                    2 => tally.unknown += 1,
+                    _ => tally.failed += 1,
+                }
+            });
+        }
+    });
+    tally.into_inner().expect("no panics while held")
 }
 
 /// Seeds run from `start` up to and including the first violation, on
@@ -111,6 +168,8 @@ struct Options {
     print: Option<u64>,
     /// Which mixes to run: both, or only the natural one.
     natural_only: bool,
+    /// Run this many seeds of each natural mix with no bug instead.
+    clean: Option<u64>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -122,6 +181,7 @@ fn parse_args() -> Result<Options, String> {
         bugs: Vec::new(),
         print: None,
         natural_only: false,
+        clean: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -143,6 +203,7 @@ fn parse_args() -> Result<Options, String> {
             "--jobs" => options.jobs = number()?.max(1) as usize,
             "--ops" => options.ops = number()?.max(1) as usize,
             "--print-scenario" => options.print = Some(number()?),
+            "--clean" => options.clean = Some(number()?),
             "--bug" => options.bugs.push(
                 Bug::ALL
                     .into_iter()
@@ -173,6 +234,25 @@ fn main() -> ExitCode {
             println!("{json}");
         }
         return ExitCode::SUCCESS;
+    }
+    if let Some(count) = options.clean {
+        println!("{count} seeds of each natural mix, no bug on: every one must be linearizable\n");
+        println!("| natural mix of | linearizable | not | unknown | error or liveness |");
+        println!("|---|---|---|---|---|");
+        let mut clean = true;
+        for &bug in &options.bugs {
+            let t = clean_tally(bug, count, &options);
+            clean &= t.violated == 0 && t.failed == 0;
+            println!(
+                "| `{bug}` | {} | {} | {} | {} |",
+                t.valid, t.violated, t.unknown, t.failed
+            );
+        }
+        return if clean {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
     }
     let (trials, cap) = (options.trials, options.cap);
     println!(

@@ -80,7 +80,7 @@ fn lease_read_skew_when_the_cut_off_leaders_clock_jumps_back() {
 
 #[test]
 fn lease_read_pause_when_the_cut_off_leader_wakes_up() {
-    let (history, closed_by) = planted(Bug::LeaseReadPause, 21);
+    let (history, closed_by) = planted(Bug::LeaseReadPause, 2);
     let resumed_before = history
         .events()
         .iter()
