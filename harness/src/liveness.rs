@@ -75,7 +75,7 @@ impl FinalReads {
         let mut missing = Vec::new();
         for key in &self.keys {
             let op = Op::Read { key: key.clone() };
-            let mut last = String::new();
+            let mut last = String::from("not tried: no time left");
             loop {
                 let now = sim_now();
                 if now >= end {

@@ -109,6 +109,7 @@ fn a_system_that_never_answers_again_fails_liveness_not_linearizability() {
         liveness.contains("no answer within 700 ms for k0"),
         "{liveness}"
     );
+    assert!(!liveness.contains("()"), "every key says why: {liveness}");
     let report = results::check::check_history(&outcome.history, &Default::default()).unwrap();
     assert_eq!(report.verdict.exit_code(), 0, "the history itself is fine");
 }
