@@ -68,6 +68,15 @@ fn planted_in(bug: Bug, clean: Scenario) -> (results::History, u64) {
     (outcome.history, counterexample.closed_by)
 }
 
+/// True if a nemesis event `f` comes before event `index` of `history`.
+fn nemesis_before(history: &results::History, index: u64, f: &str) -> bool {
+    history
+        .events()
+        .iter()
+        .take_while(|e| e.index < index)
+        .any(|e| e.process == Process::Nemesis && e.f == f)
+}
+
 #[test]
 fn stale_follower_read_under_partitions() {
     planted(Bug::StaleFollowerRead, 0);
@@ -81,12 +90,10 @@ fn lease_read_skew_when_the_cut_off_leaders_clock_jumps_back() {
 #[test]
 fn lease_read_pause_when_the_cut_off_leader_wakes_up() {
     let (history, closed_by) = planted(Bug::LeaseReadPause, 2);
-    let resumed_before = history
-        .events()
-        .iter()
-        .take_while(|e| e.index <= closed_by)
-        .any(|e| e.process == Process::Nemesis && e.f == "pause-end");
-    assert!(resumed_before, "the stale read follows a pause");
+    assert!(
+        nemesis_before(&history, closed_by, "pause-end"),
+        "the stale read follows a pause"
+    );
 }
 
 #[test]
@@ -107,10 +114,8 @@ fn retry_duplicate_under_delays_and_pauses() {
 #[test]
 fn ack_before_fsync_loses_acknowledged_writes_in_a_crash() {
     let (history, closed_by) = planted(Bug::AckBeforeFsync, 33);
-    let crashed_before = history
-        .events()
-        .iter()
-        .take_while(|e| e.index < closed_by)
-        .any(|e| e.process == Process::Nemesis && e.f == "crash-start");
-    assert!(crashed_before, "the violation follows a crash");
+    assert!(
+        nemesis_before(&history, closed_by, "crash-start"),
+        "the violation follows a crash"
+    );
 }
