@@ -13,23 +13,52 @@
 //! seeds up to and including the first violation; a trial that reaches
 //! `--cap` seeds without one counts as "not found". Prints a markdown
 //! table (median and max over the trials) and exits 1 if a bug went
-//! unfound with its natural mix in any trial.
+//! unfound with its natural mix in any trial. Seeds are judged as
+//! `harness sweep` judges them.
 
+use clap::Parser;
 use harness::cluster::{natural, Bug, Cluster};
+use harness::sweep::pool;
+use harness::sweep::verdict::{judge, SeedVerdict};
 use harness::{Scenario, Seeds};
 use nemeses::NemesisConfig;
-use results::check::{check_history, CheckOptions};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
-/// Client operations per run, by default: enough simulated time (about
-/// 10 s) for a few dozen faults, and histories still quick to check.
-const OPS: usize = 3_000;
+/// Seeds to the first violation of each planted bug, or (`--clean`) how
+/// the natural mixes end without their bug.
+#[derive(Debug, Parser)]
+struct Options {
+    /// Trials per bug and mix, starting at seeds 0, 1000, 2000, …
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    trials: u64,
+    /// Seeds a trial runs before it counts the bug as not found.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    cap: u64,
+    /// Simulations run at once.
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Client operations per run: about 10 s simulated at 3,000, enough
+    /// for a few dozen faults, with histories still quick to check.
+    #[arg(long, default_value_t = 3_000)]
+    ops: usize,
+    /// Only these bugs (repeat the flag; default: all).
+    #[arg(long = "bug", value_enum)]
+    bugs: Vec<Bug>,
+    /// Run only the natural mix, not the default swarm mix.
+    #[arg(long)]
+    natural_only: bool,
+    /// Print this seed's natural scenario (for `harness run --scenario`).
+    #[arg(long, value_name = "SEED")]
+    print_scenario: Option<u64>,
+    /// Run this many seeds of each natural mix with no bug on instead.
+    #[arg(long, value_name = "SEEDS")]
+    clean: Option<u64>,
+}
 
-/// The scenario of `seed` for `bug`: its natural mix, or the swarm mix
-/// `harness run` draws by default.
+/// The scenario of `seed` for `bug`: its natural mix, or what `harness run
+/// --seed SEED --bug BUG` runs (the swarm mix drawn for the seed).
 fn scenario(bug: Bug, seed: u64, natural: bool, ops: usize) -> Scenario {
     let scenario = natural::scenario(bug, seed, ops);
     if natural {
@@ -43,95 +72,61 @@ fn scenario(bug: Bug, seed: u64, natural: bool, ops: usize) -> Scenario {
     }
 }
 
-/// True if the run of `scenario` is not linearizable.
-fn violated(scenario: &Scenario) -> bool {
+/// Runs `scenario` and judges it as a sweep does (one checker thread: the
+/// seeds already run in parallel).
+fn verdict(scenario: &Scenario) -> SeedVerdict {
     let outcome = harness::runner::run(scenario, Cluster::for_scenario(scenario));
-    let options = CheckOptions {
-        timeout: Some(Duration::from_secs(30)),
-        ..CheckOptions::default()
+    judge(&outcome, 1).0
+}
+
+/// Seeds `0..count` of `bug`'s natural mix with no bug on, counted by
+/// verdict (in the order of [`SeedVerdict::LABELS`]); anything but
+/// linearizable is printed as it comes.
+fn clean_tally(bug: Bug, count: u64, options: &Options) -> [u64; 5] {
+    let seeds: Vec<u64> = (0..count).collect();
+    let mut tally = [0; 5];
+    let work = |seed| {
+        verdict(&Scenario {
+            bugs: Default::default(),
+            ..scenario(bug, seed, true, options.ops)
+        })
     };
-    check_history(&outcome.history, &options).is_ok_and(|r| r.verdict.exit_code() == 1)
+    pool::run(
+        &seeds,
+        options.jobs,
+        &AtomicBool::new(false),
+        work,
+        |seed, v| {
+            if !v.is_pass() {
+                eprintln!("seed {seed} of {bug}'s mix without the bug: {}", v.label());
+            }
+            let column = SeedVerdict::LABELS.iter().position(|&l| l == v.label());
+            tally[column.expect("every verdict has a label")] += 1;
+        },
+    );
+    tally
 }
 
-/// What `--clean` counts: how the seeds of a natural mix without its bug
-/// ended.
-#[derive(Default)]
-struct CleanTally {
-    valid: u64,
-    violated: u64,
-    unknown: u64,
-    failed: u64,
-}
-
-/// Runs seeds `0..count` of `bug`'s natural mix with no bug on, on `jobs`
-/// threads: a false alarm would show as anything but linearizable.
-fn clean_tally(bug: Bug, count: u64, options: &Options) -> CleanTally {
-    let next = AtomicU64::new(0);
-    let tally = Mutex::new(CleanTally::default());
-    std::thread::scope(|scope| {
-        for _ in 0..options.jobs {
-            scope.spawn(|| loop {
-                let seed = next.fetch_add(1, Ordering::SeqCst);
-                if seed >= count {
-                    return;
-                }
-                let scenario = Scenario {
-                    bugs: Default::default(),
-                    ..scenario(bug, seed, true, options.ops)
-                };
-                let outcome = harness::runner::run(&scenario, Cluster::for_scenario(&scenario));
-                let options = CheckOptions {
-                    timeout: Some(Duration::from_secs(30)),
-                    ..CheckOptions::default()
-                };
-                let code =
-                    check_history(&outcome.history, &options).map_or(3, |r| r.verdict.exit_code());
-                let mut tally = tally.lock().expect("no panics while held");
-                match code {
-                    _ if outcome.error.is_some() || outcome.liveness.is_some() => {
-                        eprintln!(
-                            "seed {seed} of {bug}'s mix: {:?} {:?}",
-                            outcome.error, outcome.liveness
-                        );
-                        tally.failed += 1
-                    }
-                    0 => tally.valid += 1,
-                    1 => {
-                        eprintln!("seed {seed} of {bug}'s mix: NOT linearizable without the bug");
-                        tally.violated += 1
-                    }
-                    2 => tally.unknown += 1,
-                    _ => tally.failed += 1,
-                }
-            });
-        }
-    });
-    tally.into_inner().expect("no panics while held")
-}
-
-/// Seeds run from `start` up to and including the first violation, on
-/// `jobs` threads (one simulation each); `None` if none within `cap`.
+/// Seeds run from `start` up to and including the first violation; `None`
+/// if none within the cap. Seeds start in order, so when a violation stops
+/// the pool every lower seed has started and is reported too.
 fn seeds_to_violation(bug: Bug, natural: bool, start: u64, options: &Options) -> Option<u64> {
-    let (cap, jobs) = (options.cap, options.jobs);
-    let next = AtomicU64::new(start);
-    let first = Mutex::new(None::<u64>);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| loop {
-                let seed = next.fetch_add(1, Ordering::SeqCst);
-                let found = *first.lock().expect("no panics while held");
-                if seed >= start + cap || found.is_some_and(|f| f < seed) {
-                    return;
-                }
-                if violated(&scenario(bug, seed, natural, options.ops)) {
-                    let mut first = first.lock().expect("no panics while held");
-                    *first = Some(first.map_or(seed, |f: u64| f.min(seed)));
-                }
-            });
+    let seeds: Vec<u64> = (start..start + options.cap).collect();
+    let stop = AtomicBool::new(false);
+    let mut first = None::<u64>;
+    let work = |seed| {
+        matches!(
+            verdict(&scenario(bug, seed, natural, options.ops)),
+            SeedVerdict::NotLinearizable { .. }
+        )
+    };
+    pool::run(&seeds, options.jobs, &stop, work, |seed, violated| {
+        if violated {
+            first = Some(first.map_or(seed, |f| f.min(seed)));
+            stop.store(true, Ordering::SeqCst);
         }
     });
-    let found = first.into_inner().expect("no panics while held");
-    found.map(|seed| seed - start + 1)
+    first.map(|seed| seed - start + 1)
 }
 
 /// `median / max` of the trials, "not found" counted as above the cap.
@@ -158,102 +153,25 @@ fn cell(counts: &[Option<u64>], cap: u64) -> String {
     )
 }
 
-struct Options {
-    trials: u64,
-    cap: u64,
-    jobs: usize,
-    ops: usize,
-    bugs: Vec<Bug>,
-    /// Print this seed's natural scenario (for `harness run --scenario`).
-    print: Option<u64>,
-    /// Which mixes to run: both, or only the natural one.
-    natural_only: bool,
-    /// Run this many seeds of each natural mix with no bug instead.
-    clean: Option<u64>,
+/// Prints the `--clean` table; true if no seed was a violation or an error.
+fn print_clean(count: u64, options: &Options) -> bool {
+    println!("{count} seeds of each natural mix, no bug on: every one must be linearizable\n");
+    println!("| natural mix of | {} |", SeedVerdict::LABELS.join(" | "));
+    println!("|---|{}", "---|".repeat(SeedVerdict::LABELS.len()));
+    let mut clean = true;
+    for &bug in &options.bugs {
+        let tally = clean_tally(bug, count, options);
+        // Unknown (a checker budget ran out) is not a false alarm.
+        clean &= tally[1] == 0 && tally[3] == 0 && tally[4] == 0;
+        let cells: Vec<String> = tally.iter().map(u64::to_string).collect();
+        println!("| `{bug}` | {} |", cells.join(" | "));
+    }
+    clean
 }
 
-fn parse_args() -> Result<Options, String> {
-    let mut options = Options {
-        trials: 5,
-        cap: 200,
-        jobs: 2,
-        ops: OPS,
-        bugs: Vec::new(),
-        print: None,
-        natural_only: false,
-        clean: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "--natural-only" {
-            options.natural_only = true;
-            continue;
-        }
-        let value = args
-            .next()
-            .ok_or_else(|| format!("{flag}: expected a value"))?;
-        let number = || {
-            value
-                .parse::<u64>()
-                .map_err(|_| format!("{flag}: expected a number, got {value:?}"))
-        };
-        match flag.as_str() {
-            "--trials" => options.trials = number()?.max(1),
-            "--cap" => options.cap = number()?.max(1),
-            "--jobs" => options.jobs = number()?.max(1) as usize,
-            "--ops" => options.ops = number()?.max(1) as usize,
-            "--print-scenario" => options.print = Some(number()?),
-            "--clean" => options.clean = Some(number()?),
-            "--bug" => options.bugs.push(
-                Bug::ALL
-                    .into_iter()
-                    .find(|b| b.name() == value)
-                    .ok_or_else(|| format!("--bug: unknown bug {value:?}"))?,
-            ),
-            _ => return Err(format!("unknown flag {flag}")),
-        }
-    }
-    if options.bugs.is_empty() {
-        options.bugs = Bug::ALL.to_vec();
-    }
-    Ok(options)
-}
-
-fn main() -> ExitCode {
-    let options = match parse_args() {
-        Ok(options) => options,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(3);
-        }
-    };
-    if let Some(seed) = options.print {
-        for &bug in &options.bugs {
-            let scenario = scenario(bug, seed, true, options.ops);
-            let json = serde_json::to_string_pretty(&scenario).expect("a scenario serializes");
-            println!("{json}");
-        }
-        return ExitCode::SUCCESS;
-    }
-    if let Some(count) = options.clean {
-        println!("{count} seeds of each natural mix, no bug on: every one must be linearizable\n");
-        println!("| natural mix of | linearizable | not | unknown | error or liveness |");
-        println!("|---|---|---|---|---|");
-        let mut clean = true;
-        for &bug in &options.bugs {
-            let t = clean_tally(bug, count, &options);
-            clean &= t.violated == 0 && t.failed == 0;
-            println!(
-                "| `{bug}` | {} | {} | {} | {} |",
-                t.valid, t.violated, t.unknown, t.failed
-            );
-        }
-        return if clean {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        };
-    }
+/// Prints the matrix; true if every bug was found with its natural mix in
+/// every trial.
+fn print_matrix(options: &Options) -> bool {
     let (trials, cap) = (options.trials, options.cap);
     println!(
         "{} ops per run, {trials} trials from seeds 0, 1000, …; cap {cap} seeds; \
@@ -262,19 +180,19 @@ fn main() -> ExitCode {
     );
     println!("| bug | natural mix | natural | default swarm mix | wall |");
     println!("|---|---|---|---|---|");
+    let mixes: &[bool] = if options.natural_only {
+        &[true]
+    } else {
+        &[true, false]
+    };
     let mut all_found = true;
     for &bug in &options.bugs {
         #[allow(clippy::disallowed_methods)] // wall time of the benchmark, not simulated
         let wall = Instant::now();
         let mut row = Vec::new();
-        let mixes: &[bool] = if options.natural_only {
-            &[true]
-        } else {
-            &[true, false]
-        };
         for &natural in mixes {
             let counts: Vec<Option<u64>> = (0..trials)
-                .map(|t| seeds_to_violation(bug, natural, t * 1_000, &options))
+                .map(|t| seeds_to_violation(bug, natural, t * 1_000, options))
                 .collect();
             all_found &= !natural || counts.iter().all(Option::is_some);
             row.push(cell(&counts, cap));
@@ -287,7 +205,27 @@ fn main() -> ExitCode {
             wall.elapsed().as_secs_f64()
         );
     }
-    if all_found {
+    all_found
+}
+
+fn main() -> ExitCode {
+    let mut options = Options::parse();
+    if options.bugs.is_empty() {
+        options.bugs = Bug::ALL.to_vec();
+    }
+    let ok = if let Some(seed) = options.print_scenario {
+        for &bug in &options.bugs {
+            let scenario = scenario(bug, seed, true, options.ops);
+            let json = serde_json::to_string_pretty(&scenario).expect("a scenario serializes");
+            println!("{json}");
+        }
+        true
+    } else if let Some(count) = options.clean {
+        print_clean(count, &options)
+    } else {
+        print_matrix(&options)
+    };
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
