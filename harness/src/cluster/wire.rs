@@ -157,6 +157,8 @@ impl<T: Wire> Wire for Vec<T> {
 }
 
 /// Implements [`Wire`] for an enum: each variant is a tag byte and fields.
+/// (In `get`, `.map(|$tuple| $tuple)` does nothing: it only mentions
+/// `$tuple` so the macro knows which variants to expand it for.)
 macro_rules! wire_enum {
     ($ty:ty { $($tag:literal => $variant:ident $({ $($field:ident),* })? $(($tuple:ident))?),* $(,)? }) => {
         impl Wire for $ty {
@@ -174,6 +176,22 @@ macro_rules! wire_enum {
                     $($tag => Some(Self::$variant $({ $($field: Wire::get(r)?),* })? $((Wire::get(r).map(|$tuple| $tuple)?))?),)*
                     _ => None,
                 }
+            }
+        }
+    };
+}
+
+/// Implements [`Wire`] for a struct: its fields in the order listed (every
+/// field must be listed, or neither method compiles).
+macro_rules! wire_struct {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl Wire for $ty {
+            fn put(&self, buf: &mut Vec<u8>) {
+                let $ty { $($field),* } = self;
+                $($field.put(buf);)*
+            }
+            fn get(r: &mut Reader<'_>) -> Option<Self> {
+                Some($ty { $($field: Wire::get(r)?),* })
             }
         }
     };
@@ -215,46 +233,9 @@ wire_enum!(Record {
     2 => Truncate { from },
 });
 
-impl Wire for Entry {
-    fn put(&self, buf: &mut Vec<u8>) {
-        self.term.put(buf);
-        self.command.put(buf);
-    }
-    fn get(r: &mut Reader<'_>) -> Option<Self> {
-        Some(Entry {
-            term: Wire::get(r)?,
-            command: Wire::get(r)?,
-        })
-    }
-}
-
-impl Wire for ClientRequest {
-    fn put(&self, buf: &mut Vec<u8>) {
-        self.client.put(buf);
-        self.seq.put(buf);
-        self.op.put(buf);
-    }
-    fn get(r: &mut Reader<'_>) -> Option<Self> {
-        Some(ClientRequest {
-            client: Wire::get(r)?,
-            seq: Wire::get(r)?,
-            op: Wire::get(r)?,
-        })
-    }
-}
-
-impl Wire for ClientReply {
-    fn put(&self, buf: &mut Vec<u8>) {
-        self.seq.put(buf);
-        self.result.put(buf);
-    }
-    fn get(r: &mut Reader<'_>) -> Option<Self> {
-        Some(ClientReply {
-            seq: Wire::get(r)?,
-            result: Wire::get(r)?,
-        })
-    }
-}
+wire_struct!(Entry { term, command });
+wire_struct!(ClientRequest { client, seq, op });
+wire_struct!(ClientReply { seq, result });
 
 #[cfg(test)]
 mod tests {
