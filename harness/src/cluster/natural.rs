@@ -61,11 +61,7 @@ pub fn workload(bug: Bug) -> Option<RegisterWorkload> {
 ///   50 ms, for 200–400 ms), so leaders come and go with uncommitted
 ///   entries of different terms, as in figure 8 of the Raft paper.
 pub fn nemesis(bug: Bug) -> NemesisConfig {
-    let (kinds, interval_ms) = kinds(bug);
-    let mut nemesis = NemesisConfig {
-        interval_ms,
-        ..NemesisConfig::with_kinds(kinds)
-    };
+    let mut nemesis = untuned(bug);
     match bug {
         Bug::LeaseReadSkew => {
             nemesis.partition.shapes = vec!["isolate-leader".into()];
@@ -93,12 +89,17 @@ pub fn nemesis(bug: Bug) -> NemesisConfig {
 /// True if the natural mix of `bug` changes knobs beyond the nemeses and
 /// their interval.
 pub fn is_tuned(bug: Bug) -> bool {
+    nemesis(bug) != untuned(bug) || deadline_ms(bug).is_some() || workload(bug).is_some()
+}
+
+/// The nemeses of `bug`'s natural mix at their interval, every other knob
+/// at its default.
+fn untuned(bug: Bug) -> NemesisConfig {
     let (kinds, interval_ms) = kinds(bug);
-    let plain = NemesisConfig {
+    NemesisConfig {
         interval_ms,
         ..NemesisConfig::with_kinds(kinds)
-    };
-    nemesis(bug) != plain || deadline_ms(bug).is_some() || workload(bug).is_some()
+    }
 }
 
 /// One line for tables: `pause+partition every 150 ms, tuned knobs, deadline 300 ms`
