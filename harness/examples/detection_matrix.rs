@@ -60,15 +60,14 @@ struct Options {
 /// The scenario of `seed` for `bug`: its natural mix, or what `harness run
 /// --seed SEED --bug BUG` runs (the swarm mix drawn for the seed).
 fn scenario(bug: Bug, seed: u64, natural: bool, ops: usize) -> Scenario {
-    let scenario = natural::scenario(bug, seed, ops);
     if natural {
-        return scenario;
+        return natural::scenario(bug, seed, ops);
     }
-    let base = Scenario::with_seed(seed);
     Scenario {
+        ops,
         nemesis: NemesisConfig::swarm(&mut Seeds::new(seed).stream("swarm", 0)),
-        deadline_ms: base.deadline_ms,
-        ..scenario
+        bugs: [bug].into(),
+        ..Scenario::with_seed(seed)
     }
 }
 
