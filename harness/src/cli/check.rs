@@ -48,27 +48,20 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let mut worst = 0u8;
     for path in &args.files {
-        let code = match load_file(path, args.format) {
+        let checked = load_file(path, args.format).and_then(|loaded| {
+            let report = check_events(loaded.history.events(), &loaded.source(), &opts)?;
+            Ok((report, loaded.format))
+        });
+        let code = match checked {
             Err(e) => {
                 println!("error: {e}");
                 EXIT_ERROR
             }
-            Ok(loaded) => match check_events(loaded.history.events(), &loaded.source(), &opts) {
-                Err(e) => {
-                    println!("error: {e}");
-                    EXIT_ERROR
-                }
-                Ok(report) => {
-                    println!(
-                        "{}: {} ({})",
-                        path.display(),
-                        report.summary(),
-                        loaded.format
-                    );
-                    print!("{}", report.details());
-                    report.verdict.exit_code()
-                }
-            },
+            Ok((report, format)) => {
+                println!("{}: {} ({format})", path.display(), report.summary());
+                print!("{}", report.details());
+                report.verdict.exit_code()
+            }
         };
         worst = worst.max(code);
     }
