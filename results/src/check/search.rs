@@ -222,17 +222,27 @@ struct Linearized {
 }
 
 impl Linearized {
+    /// Flips `op`'s bit and hash; true if `op` completed (is counted).
     #[inline]
-    fn flip(&mut self, plan: &Plan, op: u32) {
+    fn toggle(&mut self, plan: &Plan, op: u32) -> bool {
         let bit = plan.bit[op as usize];
         self.bits[bit as usize / 64] ^= 1 << (bit % 64);
         self.hash ^= plan.zobrist[op as usize];
-        if plan.class[op as usize] == Class::Unknown {
-            return;
-        }
-        if self.bits[bit as usize / 64] & (1 << (bit % 64)) != 0 {
+        plan.class[op as usize] != Class::Unknown
+    }
+
+    /// Adds unplaced `op`.
+    #[inline]
+    fn place(&mut self, plan: &Plan, op: u32) {
+        if self.toggle(plan, op) {
             self.known += 1;
-        } else {
+        }
+    }
+
+    /// Removes placed `op`.
+    #[inline]
+    fn unplace(&mut self, plan: &Plan, op: u32) {
+        if self.toggle(plan, op) {
             self.known -= 1;
         }
     }
@@ -244,13 +254,12 @@ impl Linearized {
     }
 }
 
-/// A linearized operation on the search stack: its call node, the state
-/// before it, and whether it was forced (a read placed greedily, so that
-/// undoing it means its parent configuration failed too).
+/// A linearized operation on the search stack: its call node and the state
+/// before it. A read-only one was forced (placed greedily), so undoing it
+/// means its parent configuration failed too.
 struct Frame<S> {
     call: u32,
     before: S,
-    forced: bool,
 }
 
 /// Searches for a linearization of `ops` (whose history positions are
@@ -314,7 +323,7 @@ pub(crate) fn search<M: Model>(
             let skip = class != pass || (twin != NONE && !lin.has(&plan, twin));
             if !skip {
                 if let Some(next) = model.step(&state, &ops[op as usize]) {
-                    lin.flip(&plan, op);
+                    lin.place(&plan, op);
                     let hash = lin.hash ^ hash_state(&next).wrapping_mul(0x9e37_79b9_7f4a_7c15);
                     match memo.insert(hash, &lin.bits, &next) {
                         Ok(true) => {
@@ -322,7 +331,6 @@ pub(crate) fn search<M: Model>(
                             stack.push(Frame {
                                 call: entry,
                                 before,
-                                forced: class == Class::ReadOnly,
                             });
                             list.lift(entry);
                             pruner.place(op);
@@ -335,18 +343,13 @@ pub(crate) fn search<M: Model>(
                                 continue;
                             };
                             // A completed read can no longer be placed.
-                            if best.as_ref().is_none_or(|b| stack.len() > b.prefix.len()) {
-                                best = Some(Stuck {
-                                    prefix: stack.iter().map(|f| op_of(f.call)).collect(),
-                                    state: state.clone(),
-                                    candidates: vec![read],
-                                    closed_by: read,
-                                });
+                            if further(&best, &stack) {
+                                best = Some(stuck(&stack, &state, vec![read], read));
                             }
                             failed = true;
                         }
                         Ok(false) => {
-                            lin.flip(&plan, op);
+                            lin.unplace(&plan, op);
                             // A read's configuration is covered, and the
                             // read was the only move worth making here.
                             failed = class == Class::ReadOnly;
@@ -367,7 +370,7 @@ pub(crate) fn search<M: Model>(
             };
             entry = list.first();
             continue;
-        } else if best.as_ref().is_none_or(|b| stack.len() > b.prefix.len()) {
+        } else if further(&best, &stack) {
             best = Some(stuck_here(&list, &stack, &state, entry));
         }
         // This configuration fails: undo the last choice (and the
@@ -386,18 +389,40 @@ pub(crate) fn search<M: Model>(
             };
             state = frame.before;
             let op = op_of(frame.call);
-            lin.flip(&plan, op);
+            lin.unplace(&plan, op);
             list.unlift(frame.call);
             pruner.unplace(op);
-            if !frame.forced {
+            let class = plan.class[op as usize];
+            if class != Class::ReadOnly {
                 entry = list.next[frame.call as usize];
-                pass = plan.class[op as usize];
+                pass = class;
                 break;
             }
         }
     };
     stats.memo_entries = memo.len();
     (found, stats)
+}
+
+/// Whether a failure with `stack` placed got further than `best`.
+fn further<S>(best: &Option<Stuck<S>>, stack: &[Frame<S>]) -> bool {
+    best.as_ref().is_none_or(|b| stack.len() > b.prefix.len())
+}
+
+/// The configuration `stack` reached (in `state`) when `candidates` could
+/// not be placed before `closed_by` returned.
+fn stuck<S: Clone>(
+    stack: &[Frame<S>],
+    state: &S,
+    candidates: Vec<u32>,
+    closed_by: u32,
+) -> Stuck<S> {
+    Stuck {
+        prefix: stack.iter().map(|f| op_of(f.call)).collect(),
+        state: state.clone(),
+        candidates,
+        closed_by,
+    }
 }
 
 /// Records the configuration at a return reached with no way forward.
@@ -410,12 +435,7 @@ fn stuck_here<S: Clone>(list: &Entries, stack: &[Frame<S>], state: &S, ret: u32)
         }
         node = list.next[node as usize];
     }
-    Stuck {
-        prefix: stack.iter().map(|f| op_of(f.call)).collect(),
-        state: state.clone(),
-        candidates,
-        closed_by: op_of(ret),
-    }
+    stuck(stack, state, candidates, op_of(ret))
 }
 
 #[cfg(test)]
