@@ -68,9 +68,9 @@ impl Chain {
 }
 
 /// The unplaced resets and completed read-only operations, kept in step
-/// with the search.
+/// with the search. With no such read there is nothing to check, and no
+/// reset is tracked either.
 pub(crate) struct Pruner {
-    enabled: bool,
     /// Per operation: 1 if it resets, 2 if it is a completed read-only
     /// operation, 0 otherwise.
     kind: Vec<u8>,
@@ -97,10 +97,13 @@ impl Pruner {
             }
         }
         // A model that prunes nothing resets on every operation (the
-        // default), so no read is left to check.
-        let enabled = !reads.is_empty();
+        // default), so no read is left to check: then keep the search from
+        // moving every operation in and out of the resets chain for nothing.
+        if reads.is_empty() {
+            kind.fill(0);
+            resets.clear();
+        }
         Pruner {
-            enabled,
             kind,
             resets: Chain::new(n, resets, spans),
             reads: Chain::new(n, reads, spans),
@@ -136,9 +139,6 @@ impl Pruner {
         spans: &[Span],
         state: &M::State,
     ) -> Option<u32> {
-        if !self.enabled {
-            return None;
-        }
         let mut r = self.reads.first()?;
         for _ in 0..LOOKAHEAD {
             if !model.reachable(state, &ops[r as usize])
