@@ -18,10 +18,6 @@ pub const EXIT_ERROR: u8 = 3;
 /// time (a liveness failure), when its history is not also invalid.
 pub const EXIT_LIVENESS: u8 = 4;
 
-/// Wall-clock budget of the linearizability check of one run's history;
-/// past it the verdict is unknown.
-pub const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// Deterministic fault-injection testing of a replicated key-value store.
 ///
 /// Every run is reproducible from its seed: `harness replay DIR` re-runs a

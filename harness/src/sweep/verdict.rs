@@ -5,13 +5,17 @@
 //! not answer every key in time is a `liveness` failure: each a failure
 //! with its own label, never a pass, whatever the history looks like.
 
+use crate::cli::{EXIT_ERROR, EXIT_LIVENESS};
 use crate::runner::RunOutcome;
 use results::check::{check_history, CheckOptions, CheckReport};
 use results::Verdict;
 use serde::Serialize;
 use std::fmt;
+use std::time::Duration;
 
-pub use crate::cli::{CHECK_TIMEOUT, EXIT_LIVENESS};
+/// Wall-clock budget of the linearizability check of one run's history
+/// (by `harness run` or `harness sweep`); past it the verdict is unknown.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What one seed came to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -87,7 +91,7 @@ impl SeedVerdict {
             SeedVerdict::Linearizable => 0,
             SeedVerdict::NotLinearizable { .. } => 1,
             SeedVerdict::Unknown { .. } => 2,
-            SeedVerdict::Error { .. } => crate::cli::EXIT_ERROR,
+            SeedVerdict::Error { .. } => EXIT_ERROR,
             SeedVerdict::Liveness { .. } => EXIT_LIVENESS,
         }
     }
