@@ -19,14 +19,10 @@ fn history_of(seed: u64) -> String {
 /// Runs `seeds` on two threads (each simulation stays on its thread).
 fn histories(seeds: &[u64]) -> Vec<(u64, String)> {
     let (left, right) = seeds.split_at(seeds.len() / 2);
+    let run = |part: &[u64]| part.iter().map(|&s| (s, history_of(s))).collect::<Vec<_>>();
     std::thread::scope(|scope| {
-        let a = scope.spawn(|| left.iter().map(|&s| (s, history_of(s))).collect::<Vec<_>>());
-        let b = scope.spawn(|| {
-            right
-                .iter()
-                .map(|&s| (s, history_of(s)))
-                .collect::<Vec<_>>()
-        });
+        let a = scope.spawn(|| run(left));
+        let b = scope.spawn(|| run(right));
         let mut all = a.join().expect("thread a");
         all.extend(b.join().expect("thread b"));
         all

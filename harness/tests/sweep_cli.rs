@@ -25,6 +25,16 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The seeds a `sweep.json` has results for, in its order.
+fn seeds_of(summary: &Value) -> Vec<u64> {
+    summary["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect()
+}
+
 #[test]
 fn a_small_sweep_passes_and_writes_its_summary() {
     let cwd = scratch("small");
@@ -57,13 +67,7 @@ fn a_small_sweep_passes_and_writes_its_summary() {
     let dir = cwd.join("runs/sweep-0-4");
     let summary = read_json(&dir.join("sweep.json"));
     assert_eq!(summary["counts"]["linearizable"], 4);
-    let seeds: Vec<u64> = summary["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["seed"].as_u64().unwrap())
-        .collect();
-    assert_eq!(seeds, [0, 1, 2, 3]);
+    assert_eq!(seeds_of(&summary), [0, 1, 2, 3]);
     assert!(dir.join("latency.hdr").is_file() && dir.join("latency.json").is_file());
     let kept = std::fs::read_dir(&dir)
         .unwrap()
@@ -102,13 +106,7 @@ fn the_shards_of_a_matrix_cover_the_range_once() {
         );
         let summary = read_json(&cwd.join(format!("runs/sweep-100-107-shard-{k}-of-3/sweep.json")));
         assert_eq!(summary["shard"], shard.as_str());
-        seen.extend(
-            summary["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r["seed"].as_u64().unwrap()),
-        );
+        seen.extend(seeds_of(&summary));
     }
     seen.sort();
     assert_eq!(seen, (100..107).collect::<Vec<u64>>());
