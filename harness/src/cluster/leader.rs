@@ -221,6 +221,13 @@ impl Raft {
             self.log.last_index()
         );
         self.commit = index;
+        self.apply_committed(out);
+        self.serve_reads(out);
+    }
+
+    /// Applies the entries after `applied` up to `commit`, answering the
+    /// writes that wait on them (also used to rebuild the state machine).
+    pub(super) fn apply_committed(&mut self, out: &mut Output) {
         while self.applied < self.commit {
             self.applied += 1;
             let entry = self
@@ -237,7 +244,6 @@ impl Raft {
                 out.reply(write.token, write.seq, result);
             }
         }
-        self.serve_reads(out);
     }
 
     pub(super) fn on_client(

@@ -577,20 +577,13 @@ impl Raft {
             let result = ReplyResult::Unknown("entry removed".into());
             out.reply(write.token, write.seq, result);
         }
-        if self.applied >= from {
-            self.commit = from - 1;
+        self.commit = self.commit.min(from - 1);
+        if self.applied > self.commit {
+            // The writes below `from` were answered when first applied.
             self.applied = 0;
             self.kv = Kv::default();
-            while self.applied < self.commit {
-                self.applied += 1;
-                let entry = self
-                    .log
-                    .get(self.applied)
-                    .expect("applied <= commit < from");
-                self.kv.apply(&entry.command);
-            }
+            self.apply_committed(out);
         }
-        self.commit = self.commit.min(from - 1);
     }
 
     /// True if any planted bug is on: then invariants that only a bug can
