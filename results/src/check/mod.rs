@@ -139,13 +139,11 @@ impl CheckReport {
             Verdict::Unknown(r) => out.push_str(&format!("{r}\n")),
         }
         let names = |pick: &dyn Fn(&Verdict) -> bool| -> Vec<String> {
-            let keys: Vec<String> = self
-                .per_key
+            self.per_key
                 .iter()
                 .filter(|k| pick(&k.verdict))
                 .map(|k| format!("{:?}", k.key))
-                .collect();
-            keys
+                .collect()
         };
         let bad = names(&|v| matches!(v, Verdict::Invalid(_)));
         let unknown = names(&|v| matches!(v, Verdict::Unknown(r) if *r != Reason::Cancelled));
@@ -160,7 +158,8 @@ impl CheckReport {
         if bad.len() > 1 {
             out.push_str(&format!("keys not linearizable: {}\n", list(&bad)));
         }
-        if !unknown.is_empty() && !matches!(self.verdict, Verdict::Unknown(_)) || unknown.len() > 1
+        if unknown.len() > 1
+            || (!unknown.is_empty() && !matches!(self.verdict, Verdict::Unknown(_)))
         {
             out.push_str(&format!("keys unknown: {}\n", list(&unknown)));
         }
