@@ -112,32 +112,25 @@ impl FaultExecutor {
     fn start(&mut self, sim: &mut Sim<'_>, id: u64, fault: Fault) {
         let now = sim.elapsed();
         let mut value = fault.describe(&|h| self.host_name(h));
-        let fault = match fault {
-            Fault::Pause {
-                node, leader: true, ..
-            }
-            | Fault::Crash {
-                node, leader: true, ..
-            } => {
-                let leader = (self.leader)();
-                let aimed = leader.unwrap_or(node);
-                insert(&mut value, "node", json!(self.nodes.name(aimed)));
-                insert(
-                    &mut value,
-                    "leader",
-                    json!(leader.map(|l| self.nodes.name(l))),
-                );
-                fault.aimed_at(aimed)
-            }
-            fault => fault,
-        };
+        let leader = (self.leader)();
+        // Every partition records the leader too: it tells which side it was on.
+        if fault.follows_leader() || matches!(fault, Fault::Partition(_)) {
+            insert(
+                &mut value,
+                "leader",
+                json!(leader.map(|l| self.nodes.name(l))),
+            );
+        }
+        let fault = fault.resolve(leader);
         let before = self.links.clone();
         let touched: Vec<Link> = match &fault {
             Fault::Pause { node, .. } => {
+                insert(&mut value, "node", json!(self.nodes.name(*node)));
                 self.nodes.gate(*node).pause();
                 vec![]
             }
             Fault::Crash { node, .. } => {
+                insert(&mut value, "node", json!(self.nodes.name(*node)));
                 self.nodes.crash(sim, *node);
                 vec![]
             }
@@ -178,7 +171,6 @@ impl FaultExecutor {
                 links.clone()
             }
             Fault::Partition(p) => {
-                let leader = (self.leader)();
                 let cuts = p.shape.cuts(self.nodes.len(), leader);
                 cuts.iter()
                     .for_each(|&(from, to)| self.links.cut(id, from, to));
@@ -187,11 +179,6 @@ impl FaultExecutor {
                     .map(|&(a, b)| [self.host_name(a), self.host_name(b)])
                     .collect();
                 insert(&mut value, "cut", json!(names));
-                insert(
-                    &mut value,
-                    "leader",
-                    json!(leader.map(|l| self.nodes.name(l))),
-                );
                 cuts.iter()
                     .map(|&(a, b)| nemeses::links::link(a, b))
                     .collect()

@@ -188,17 +188,37 @@ impl Fault {
         }
     }
 
-    /// The same fault aimed at `node` (a leader resolved when it starts):
-    /// pauses and crashes only; others are returned as they are.
-    pub fn aimed_at(&self, node: usize) -> Fault {
+    /// True if whom the fault hits depends on who leads when it starts: a
+    /// pause or crash aimed at the leader, or an isolate-leader partition.
+    pub fn follows_leader(&self) -> bool {
+        match self {
+            Fault::Pause { leader, .. } | Fault::Crash { leader, .. } => *leader,
+            Fault::Partition(p) => matches!(p.shape, crate::Partition::IsolateLeader { .. }),
+            _ => false,
+        }
+    }
+
+    /// The fault as it is applied when `leader` leads: a pause or crash
+    /// aimed at the leader hits it (its fallback `node` when none leads);
+    /// every other fault is returned as it is (a partition resolves its
+    /// leader in [`Partition::cuts`](crate::Partition::cuts)).
+    pub fn resolve(&self, leader: Option<usize>) -> Fault {
         match *self {
-            Fault::Pause { ms, .. } => Fault::Pause {
+            Fault::Pause {
                 node,
+                ms,
+                leader: true,
+            } => Fault::Pause {
+                node: leader.unwrap_or(node),
                 ms,
                 leader: false,
             },
-            Fault::Crash { ms, .. } => Fault::Crash {
+            Fault::Crash {
                 node,
+                ms,
+                leader: true,
+            } => Fault::Crash {
+                node: leader.unwrap_or(node),
                 ms,
                 leader: false,
             },
@@ -340,9 +360,12 @@ mod tests {
         assert_eq!(serde_json::from_str::<Fault>(&text).unwrap(), fault);
         let name = |h: Host| format!("{h:?}");
         assert_eq!(fault.describe(&name)["target"], "leader");
-        let aimed = fault.aimed_at(0);
+        assert!(fault.follows_leader());
+        let aimed = fault.resolve(Some(0));
         assert_eq!(aimed.heal(), Heal::Resume(0));
         assert_eq!(aimed.ms(), 900);
+        assert_eq!(fault.resolve(None).heal(), Heal::Resume(2), "the fallback");
+        assert!(!aimed.follows_leader());
     }
 
     #[test]
