@@ -107,10 +107,12 @@ impl Raft {
         p.inflight_since = Some(now);
         p.round_sent = self.round;
         self.round_stamped = true;
-        let wall_ns = self.clocks.wall_ns;
-        self.round_sent_at
-            .entry(self.round)
-            .or_insert(SentAt { mono: now, wall_ns });
+        if self.config.bugs.uses_leases() {
+            let wall_ns = self.clocks.wall_ns;
+            self.round_sent_at
+                .entry(self.round)
+                .or_insert(SentAt { mono: now, wall_ns });
+        }
         let msg = PeerMsg::Append {
             term: self.term,
             prev_index,
@@ -164,9 +166,10 @@ impl Raft {
                 .max(p.matched + 1)
                 .min(last + 1);
         }
-        self.renew_lease();
+        if self.config.bugs.uses_leases() {
+            self.renew_lease();
+        }
         self.advance_commit(out);
-        self.serve_reads(out);
         let p = &self.progress[from];
         let wants_round = self
             .pending_reads
@@ -177,7 +180,9 @@ impl Raft {
         }
     }
 
-    /// Commits the highest index stored on a majority, if the rule allows.
+    /// Commits the highest index stored on a majority, if the rule allows,
+    /// then answers the reads that became answerable (by the commit or by
+    /// an acknowledged round).
     pub(super) fn advance_commit(&mut self, out: &mut Output) {
         if self.role != Role::Leader {
             return;
@@ -189,6 +194,7 @@ impl Raft {
         if candidate > self.commit && self.may_commit(candidate) {
             self.set_commit(candidate, out);
         }
+        self.serve_reads(out);
     }
 
     /// The commit rule (Raft §5.4.2): a leader commits by counting replicas
@@ -222,7 +228,6 @@ impl Raft {
         );
         self.commit = index;
         self.apply_committed(out);
-        self.serve_reads(out);
     }
 
     /// Applies the entries after `applied` up to `commit`, answering the
@@ -327,14 +332,15 @@ impl Raft {
         self.commit.max(self.term_start)
     }
 
-    /// After an acknowledgement: the lease runs from the first send of the
-    /// round a majority has confirmed; older rounds are forgotten.
+    /// After an acknowledgement (with a lease bug on): the lease runs from
+    /// the first send of the round a majority has confirmed; older rounds
+    /// are forgotten.
     fn renew_lease(&mut self) {
         let confirmed = self.confirmed_round();
         if let Some(&at) = self.round_sent_at.get(&confirmed) {
             self.lease_start = Some(at);
         }
-        self.round_sent_at = self.round_sent_at.split_off(&confirmed);
+        self.round_sent_at.retain(|&round, _| round >= confirmed);
     }
 
     /// Whether a read may be answered from local state under the lease
