@@ -28,11 +28,7 @@ pub struct RunArgs {
     #[arg(
         long = "scenario",
         value_name = "FILE",
-        conflicts_with_all = [
-            "nodes", "clients", "keys", "reads_pct", "values", "ops", "deadline_ms", "nemesis",
-            "nemesis_interval_ms", "pause_ms_max", "partition_ms_max",
-            "crash_ms_max", "clock_bump_ms_max", "quiet_ms", "bugs",
-        ]
+        conflicts_with = "ScenarioArgs"
     )]
     pub scenario_file: Option<PathBuf>,
     /// The scenario flags (shared with `harness sweep`).
