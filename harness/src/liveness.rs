@@ -102,7 +102,7 @@ impl FinalReads {
         }
         if !missing.is_empty() {
             *self.failure.borrow_mut() = Some(format!(
-                "liveness: after the final heal at {:.3} s, no answer within {} ms for {}",
+                "after the final heal at {:.3} s, no answer within {} ms for {}",
                 healed_at.as_secs_f64(),
                 self.quiet.as_millis(),
                 missing.join(", ")

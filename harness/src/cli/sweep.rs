@@ -173,11 +173,7 @@ impl Plan<'_> {
     fn run_seed_guarded(&self, seed: u64) -> (SeedResult, Latencies) {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_seed(seed)))
             .unwrap_or_else(|panic| {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "(non-string panic payload)".into());
+                let message = crate::runner::panic_message(panic.as_ref());
                 let detail = format!("internal error: the harness panicked: {message}");
                 (error_result(seed, detail), Latencies::new())
             })

@@ -142,12 +142,9 @@ pub fn judge(outcome: &RunOutcome, threads: usize) -> (SeedVerdict, Option<Check
             detail: format!("the run did not finish: {error}\n{detail}"),
         },
         (None, Verdict::Invalid(_), _) => SeedVerdict::NotLinearizable { detail },
-        (None, _, Some(liveness)) => {
-            let liveness = liveness.strip_prefix("liveness: ").unwrap_or(liveness);
-            SeedVerdict::Liveness {
-                detail: format!("{liveness}\n{detail}"),
-            }
-        }
+        (None, _, Some(liveness)) => SeedVerdict::Liveness {
+            detail: format!("{liveness}\n{detail}"),
+        },
         (None, Verdict::Valid, None) => SeedVerdict::Linearizable,
         (None, Verdict::Unknown(_), None) => SeedVerdict::Unknown { detail },
     };
