@@ -217,7 +217,6 @@ impl Raft {
         now: Duration,
     ) -> Self {
         assert!(id < n, "node id {id} out of range for {n} nodes");
-        let config_election_ms_min = config.election_ms_min;
         let mut raft = Raft {
             id,
             n,
@@ -243,9 +242,10 @@ impl Raft {
             clocks: Clocks::default(),
             round_sent_at: BTreeMap::new(),
             lease_start: None,
-            vote_guard_until: now + Duration::from_millis(config_election_ms_min),
+            vote_guard_until: now,
         };
         raft.reset_election_timer(now);
+        raft.guard_votes(now);
         raft
     }
 
@@ -468,6 +468,13 @@ impl Raft {
         self.config.bugs.uses_leases() && (self.role == Role::Leader || now < self.vote_guard_until)
     }
 
+    /// Starts (or restarts) the shortest election timeout during which
+    /// [`Raft::honours_lease`] ignores vote requests: on start and on every
+    /// append from a leader.
+    fn guard_votes(&mut self, now: Duration) {
+        self.vote_guard_until = now + Duration::from_millis(self.config.election_ms_min);
+    }
+
     /// The follower side of append: returns (success, index, conflict term).
     fn on_append(
         &mut self,
@@ -497,7 +504,7 @@ impl Raft {
         self.role = Role::Follower;
         self.leader = Some(from);
         self.reset_election_timer(now);
-        self.vote_guard_until = now + Duration::from_millis(self.config.election_ms_min);
+        self.guard_votes(now);
 
         match self.log.term_at(prev_index) {
             None => return (false, self.log.last_index() + 1, None),
