@@ -7,23 +7,16 @@ use results::latency::{Latencies, Outcome};
 use results::{check_history, CheckOptions, Event, History, Process};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod cli_support;
+
+use cli_support::harness;
 
 const MS: u64 = 1_000_000;
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .output()
-        .expect("the harness binary runs")
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("compare_report_cli_{}_{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    cli_support::scratch("compare_report_cli", name)
 }
 
 /// A history of 100 sequential writes taking 1..=100 ms times `scale`.

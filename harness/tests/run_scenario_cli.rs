@@ -2,21 +2,13 @@
 //! written (and gives the same history as the run it came from); a broken
 //! file is an error naming file, line and column; scenario flags conflict.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod cli_support;
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .output()
-        .expect("the harness binary runs")
-}
+use cli_support::harness;
+use std::path::PathBuf;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("run_scenario_cli_{}_{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    cli_support::scratch("run_scenario_cli", name)
 }
 
 fn read(path: PathBuf) -> String {

@@ -2,23 +2,14 @@
 //! writes its summary and JUnit file, and the shards of a CI matrix cover
 //! the range exactly once.
 
+mod cli_support;
+
+use cli_support::harness_in;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("harness-sweep-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn harness(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .unwrap()
+    cli_support::scratch("harness-sweep-cli", name)
 }
 
 fn read_json(path: &Path) -> Value {
@@ -38,7 +29,7 @@ fn seeds_of(summary: &Value) -> Vec<u64> {
 #[test]
 fn a_small_sweep_passes_and_writes_its_summary() {
     let cwd = scratch("small");
-    let out = harness(
+    let out = harness_in(
         &cwd,
         &[
             "sweep",
@@ -92,7 +83,7 @@ fn the_shards_of_a_matrix_cover_the_range_once() {
     let mut seen = Vec::new();
     for k in 1..=3 {
         let shard = format!("{k}/3");
-        let out = harness(
+        let out = harness_in(
             &cwd,
             &[
                 "sweep", "--count", "7", "--seed", "100", "--shard", &shard, "--ops", "30",
@@ -116,12 +107,12 @@ fn the_shards_of_a_matrix_cover_the_range_once() {
 #[test]
 fn bad_flags_are_named() {
     let cwd = scratch("bad");
-    let out = harness(&cwd, &["sweep", "--seeds", "5..5"]);
+    let out = harness_in(&cwd, &["sweep", "--seeds", "5..5"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
-    let out = harness(&cwd, &["sweep", "--seeds", "0..5", "--shard", "0/2"]);
+    let out = harness_in(&cwd, &["sweep", "--seeds", "0..5", "--shard", "0/2"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 <= K <= N"));
-    let out = harness(&cwd, &["sweep", "--seeds", "0..5", "--nodes", "0"]);
+    let out = harness_in(&cwd, &["sweep", "--seeds", "0..5", "--nodes", "0"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nodes must be"));
     std::fs::remove_dir_all(cwd).unwrap();
@@ -132,7 +123,7 @@ fn failing_seeds_keep_their_runs_and_a_run_line_that_reproduces_them() {
     // A 1 ms answer window after the final heal: every seed is a liveness
     // failure (exit 4), a real failure of the real cluster.
     let cwd = scratch("failing");
-    let out = harness(
+    let out = harness_in(
         &cwd,
         &[
             "sweep",
@@ -169,7 +160,7 @@ fn failing_seeds_keep_their_runs_and_a_run_line_that_reproduces_them() {
         .unwrap();
     let mut args: Vec<&str> = line.split_whitespace().skip(1).collect();
     args.extend(["--out", "rerun"]);
-    let rerun = harness(&cwd, &args);
+    let rerun = harness_in(&cwd, &args);
     assert_eq!(
         rerun.status.code(),
         Some(4),
