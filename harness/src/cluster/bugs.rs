@@ -107,6 +107,12 @@ impl Bugs {
         self.0.contains(&bug)
     }
 
+    /// True if any bug is on: then invariants that only a bug can break are
+    /// logged as errors instead of stopping the node.
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+
     /// True if the leader serves reads under a lease (either lease bug).
     pub fn uses_leases(&self) -> bool {
         self.has(Bug::LeaseReadSkew) || self.has(Bug::LeaseReadPause)

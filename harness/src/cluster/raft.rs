@@ -491,7 +491,7 @@ impl Raft {
             // two leaders in a term; then this one steps down, as a naive
             // implementation would.
             assert!(
-                self.has_bugs(),
+                self.config.bugs.any(),
                 "two leaders in term {term}: node {} and node {from}",
                 self.id
             );
@@ -538,7 +538,7 @@ impl Raft {
                         // Only a planted bug can make a leader overwrite a
                         // committed entry; then this node obeys it.
                         assert!(
-                            self.has_bugs(),
+                            self.config.bugs.any(),
                             "node {} would truncate committed index {index} (commit {}, \
                              term {t} replaced by {})",
                             self.id,
@@ -591,11 +591,5 @@ impl Raft {
             self.kv = Kv::default();
             self.apply_committed(out);
         }
-    }
-
-    /// True if any planted bug is on: then invariants that only a bug can
-    /// break are logged as errors instead of stopping the node.
-    pub(super) fn has_bugs(&self) -> bool {
-        !self.config.bugs.0.is_empty()
     }
 }

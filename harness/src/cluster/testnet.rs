@@ -248,7 +248,7 @@ impl TestNet {
         }
         self.seen_applied[i] = raft.applied();
         assert!(
-            broken.is_empty() || !self.config.bugs.0.is_empty(),
+            broken.is_empty() || self.config.bugs.any(),
             "{}",
             broken.join("; ")
         );
