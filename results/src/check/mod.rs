@@ -36,12 +36,14 @@ pub use ops::Source;
 use crate::history::{Event, FormatError, History};
 use crate::model::{AppendKv, Model, ModelKind, Register};
 use crate::verdict::{Reason, Verdict};
+use memo::Pool;
 use ops::HistOp;
-use search::{Budget, Found, Span};
+use search::{Budget, Found, Search, Span};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How to check.
@@ -393,28 +395,99 @@ fn run<M: Model>(
     };
     let threads = parallel::threads(requested, prepared.len());
     let cancel = AtomicBool::new(false);
+    // Keys are searched side by side, so their memos share one budget.
+    let pool: Pool = Arc::new(AtomicUsize::new(opts.memory_bytes_max));
     let budget = Budget {
         deadline: opts.timeout.map(|t| start + t),
         timeout: opts.timeout.unwrap_or(Duration::MAX),
-        memory_bytes: opts.memory_bytes_max / threads.max(1),
+        memory_bytes: opts.memory_bytes_max,
         cancel: opts.stop_at_violation.then_some(&cancel),
+        pool: Some(&pool),
     };
-    let sizes: Vec<usize> = prepared.iter().map(|p| p.ops.len()).collect();
-    Ok(parallel::map_largest_first(
-        &prepared,
-        &sizes,
-        threads,
-        |p| {
-            if budget.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                return cancelled(p);
+    let tasks: Vec<KeyTask<M>> = prepared
+        .iter()
+        .map(|p| KeyTask {
+            p,
+            search: None,
+            elapsed: Duration::ZERO,
+        })
+        .collect();
+    Ok(parallel::run_fair(tasks, threads, |task, steps| {
+        if budget.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Some(cancelled(task.p));
+        }
+        let report = task.turn(model, &budget, steps)?;
+        if matches!(report.verdict, Verdict::Invalid(_)) {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        Some(report)
+    }))
+}
+
+/// One key's search between its turns.
+struct KeyTask<'p, 'a, M: Model> {
+    p: &'p Prepared<'a, M>,
+    /// Started at the key's first turn, dropped (and its memory given back)
+    /// once decided.
+    search: Option<Search<'p, M>>,
+    elapsed: Duration,
+}
+
+impl<'p, M: Model> KeyTask<'p, '_, M> {
+    /// Runs the search `steps` further: the key's report once decided.
+    fn turn(&mut self, model: &'p M, budget: &Budget<'p>, steps: u64) -> Option<KeyReport> {
+        let start = Instant::now();
+        let p = self.p;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let search = self
+                .search
+                .get_or_insert_with(|| Search::new(model, &p.ops, &p.spans, *budget));
+            let found = search.run(steps)?;
+            Some((found, search.stats()))
+        }));
+        self.elapsed += start.elapsed();
+        let (verdict, stats) = match outcome {
+            Ok(None) => return None,
+            Ok(Some((found, stats))) => (self.verdict(model, found, budget), stats),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".into());
+                (
+                    Verdict::Unknown(Reason::CheckerPanic { message }),
+                    search::Stats::default(),
+                )
             }
-            let report = check_key(model, p, &budget);
-            if matches!(report.verdict, Verdict::Invalid(_)) {
-                cancel.store(true, Ordering::Relaxed);
-            }
-            report
-        },
-    ))
+        };
+        self.search = None;
+        Some(KeyReport {
+            key: p.key.to_string(),
+            ops: p.total,
+            verdict,
+            elapsed_ms: self.elapsed.as_secs_f64() * 1e3,
+            memo_entries: stats.memo_entries,
+            steps: stats.steps,
+        })
+    }
+
+    fn verdict(&self, model: &M, found: Found<M::State>, budget: &Budget) -> Verdict {
+        let p = self.p;
+        match found {
+            Found::Linearizable => Verdict::Valid,
+            Found::NotLinearizable(stuck) => Verdict::Invalid(Box::new(explain::counterexample(
+                model, p.key, &p.hist, &p.ops, &stuck,
+            ))),
+            Found::OutOfTime => Verdict::Unknown(Reason::Timeout {
+                budget_ms: budget.timeout.as_millis().min(u128::from(u64::MAX)) as u64,
+            }),
+            Found::OutOfMemory => Verdict::Unknown(Reason::Memory {
+                budget_bytes: budget.memory_bytes as u64,
+            }),
+            Found::Cancelled => Verdict::Unknown(Reason::Cancelled),
+        }
+    }
 }
 
 fn cancelled<M: Model>(p: &Prepared<'_, M>) -> KeyReport {
@@ -425,49 +498,5 @@ fn cancelled<M: Model>(p: &Prepared<'_, M>) -> KeyReport {
         elapsed_ms: 0.0,
         memo_entries: 0,
         steps: 0,
-    }
-}
-
-fn check_key<M: Model>(model: &M, p: &Prepared<'_, M>, budget: &Budget) -> KeyReport {
-    let start = Instant::now();
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        search::search(model, &p.ops, &p.spans, budget)
-    }));
-    let (verdict, stats) = match outcome {
-        Ok((found, stats)) => {
-            let verdict = match found {
-                Found::Linearizable => Verdict::Valid,
-                Found::NotLinearizable(stuck) => Verdict::Invalid(Box::new(
-                    explain::counterexample(model, p.key, &p.hist, &p.ops, &stuck),
-                )),
-                Found::OutOfTime => Verdict::Unknown(Reason::Timeout {
-                    budget_ms: budget.timeout.as_millis().min(u128::from(u64::MAX)) as u64,
-                }),
-                Found::OutOfMemory => Verdict::Unknown(Reason::Memory {
-                    budget_bytes: budget.memory_bytes as u64,
-                }),
-                Found::Cancelled => Verdict::Unknown(Reason::Cancelled),
-            };
-            (verdict, stats)
-        }
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "(no message)".into());
-            (
-                Verdict::Unknown(Reason::CheckerPanic { message }),
-                search::Stats::default(),
-            )
-        }
-    };
-    KeyReport {
-        key: p.key.to_string(),
-        ops: p.total,
-        verdict,
-        elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
-        memo_entries: stats.memo_entries,
-        steps: stats.steps,
     }
 }
