@@ -10,7 +10,7 @@
 //! state to its new one.
 
 use crate::liveness::{RunPhase, Stage};
-use crate::runner::{Nodes, CLIENT_HOST};
+use crate::runner::Nodes;
 use crate::scenario::Scenario;
 use crate::seeds::Seeds;
 use nemeses::{
@@ -40,6 +40,7 @@ pub struct FaultExecutor {
     leader: LeaderProbe,
     phase: RunPhase,
     latency_ms: (u64, u64),
+    client_hosts: Vec<String>,
 }
 
 impl FaultExecutor {
@@ -75,6 +76,7 @@ impl FaultExecutor {
             leader,
             phase: RunPhase::default(),
             latency_ms: (scenario.latency_ms_min, scenario.latency_ms_max),
+            client_hosts: scenario.topology.client_names(),
         })
     }
 
@@ -217,8 +219,16 @@ impl FaultExecutor {
     /// Moves every touched link from its state in `before` to its state now.
     fn sync_links(&self, sim: &mut Sim<'_>, before: &LinkTable, touched: &[Link]) {
         for &(a, b) in touched {
-            let (x, y) = (self.host_name(a), self.host_name(b));
-            let (x, y) = (x.as_str(), y.as_str());
+            for (x, y) in self.host_pairs(a, b) {
+                self.sync_link(sim, before, (a, b), (&x, &y));
+            }
+        }
+    }
+
+    /// Moves one turmoil link `x`–`y` (of the harness link `a`–`b`) from
+    /// its state in `before` to its state now.
+    fn sync_link(&self, sim: &mut Sim<'_>, before: &LinkTable, (a, b): Link, (x, y): (&str, &str)) {
+        {
             let (old, new) = (before.state(a, b), self.links.state(a, b));
             let cut_new = |sim: &mut Sim<'_>| match new {
                 LinkState::Cut {
@@ -261,11 +271,31 @@ impl FaultExecutor {
         }
     }
 
+    /// The name a history event gives `host`: a node's host name, or the
+    /// client host (`clients` when there are several).
     fn host_name(&self, host: Host) -> String {
         match host {
             Host::Node(i) => self.nodes.name(i).to_string(),
-            Host::Clients => CLIENT_HOST.to_string(),
+            Host::Clients if self.client_hosts.len() == 1 => self.client_hosts[0].clone(),
+            Host::Clients => "clients".to_string(),
         }
+    }
+
+    /// The turmoil hosts `host` stands for: one node, or every client host.
+    fn hosts(&self, host: Host) -> Vec<String> {
+        match host {
+            Host::Node(i) => vec![self.nodes.name(i).to_string()],
+            Host::Clients => self.client_hosts.clone(),
+        }
+    }
+
+    /// Every pair of turmoil hosts the link `a`–`b` stands for.
+    fn host_pairs(&self, a: Host, b: Host) -> Vec<(String, String)> {
+        let ys = self.hosts(b);
+        self.hosts(a)
+            .into_iter()
+            .flat_map(|x| ys.iter().map(move |y| (x.clone(), y.clone())))
+            .collect()
     }
 
     fn record(&self, now: Duration, f: &str, value: Value) {

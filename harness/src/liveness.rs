@@ -1,5 +1,6 @@
 //! The end of a faulty run: once the clients have run their ops, every
-//! fault is healed, then every key is read once more. If the healed system
+//! fault is healed, then every key is read once more (the workload's
+//! final reads). If the healed system
 //! does not answer all of them within the nemesis's `quiet_ms`, the run
 //! fails with a liveness error, reported apart from linearizability.
 
@@ -49,8 +50,8 @@ impl RunPhase {
 pub struct FinalReads {
     /// Shared with the executor.
     pub phase: RunPhase,
-    /// Every key of the workload.
-    pub keys: Vec<String>,
+    /// One read per key of the workload.
+    pub reads: Vec<Op>,
     /// Deadline of one read.
     pub deadline: Duration,
     /// Time the healed system has to answer every key.
@@ -73,8 +74,8 @@ impl FinalReads {
         let end = healed_at + self.quiet;
         let mut process = self.fresh_process();
         let mut missing = Vec::new();
-        for key in &self.keys {
-            let op = Op::Read { key: key.clone() };
+        for op in &self.reads {
+            let key = &op.key;
             let mut last = String::from("not tried: no time left");
             loop {
                 let now = sim_now();
@@ -84,7 +85,7 @@ impl FinalReads {
                 }
                 let deadline = self.deadline.min(end - now);
                 self.record(op.invoke_event(process));
-                let outcome = tokio::time::timeout(deadline, client.call(&op, deadline))
+                let outcome = tokio::time::timeout(deadline, client.call(op, deadline))
                     .await
                     .unwrap_or_else(|_| Outcome::Info("timeout".into()));
                 self.record(op.completion_event(process, &outcome));

@@ -14,9 +14,9 @@
 //!    the driver callback may inject faults of its own; the loop ends when
 //!    every client has finished its ops.
 //! 4. **Heal and read** (only when the scenario has a nemesis): once the
-//!    clients are done, every open fault is healed and every key is read
-//!    once more; no answer within `quiet_ms` is a liveness failure
-//!    ([`RunOutcome::liveness`]).
+//!    clients are done, every open fault is healed and the workload's
+//!    final reads (one per key) run; no answer within `quiet_ms` is a
+//!    liveness failure ([`RunOutcome::liveness`]).
 //! 5. **Collect** the history. A panic anywhere (node, client, driver) or a
 //!    simulation error becomes [`RunOutcome::error`], never a pass.
 
@@ -35,21 +35,15 @@ use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 use turmoil::Sim;
-use workloads::{Outcome, RegisterWorkload};
+use workloads::{HistoryChecker, Outcome, Workload};
 
 /// Where the final reads report a liveness failure.
 type Liveness = Rc<RefCell<Option<String>>>;
 
-/// The port every node listens on.
-pub const NODE_PORT: u16 = 7000;
-
-/// The host name of the client host.
-pub const CLIENT_HOST: &str = "client";
-
 /// What a run produced.
-#[derive(Debug)]
 pub struct RunOutcome {
     /// Every client operation (and fault), in order of simulated time.
     pub history: History,
@@ -62,6 +56,49 @@ pub struct RunOutcome {
     /// every key within the nemesis's `quiet_ms` (apart from
     /// linearizability: the history may still be valid).
     pub liveness: Option<String>,
+    /// How the history is judged: the checker of the workload that ran
+    /// (`None` when the run failed before its workload was built).
+    pub checker: Option<Arc<dyn HistoryChecker>>,
+}
+
+impl std::fmt::Debug for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOutcome")
+            .field("history", &self.history)
+            .field("sim_time", &self.sim_time)
+            .field("error", &self.error)
+            .field("liveness", &self.liveness)
+            .field("checker", &self.checker.as_ref().map(|c| c.name()))
+            .finish()
+    }
+}
+
+impl RunOutcome {
+    /// The outcome of a run that could not start: `error` says why.
+    pub fn failed(error: impl Into<String>) -> Self {
+        RunOutcome {
+            history: History::new(),
+            sim_time: Duration::ZERO,
+            error: Some(error.into()),
+            liveness: None,
+            checker: None,
+        }
+    }
+}
+
+/// Set by a build with `--cfg tokio_unstable`: without it turmoil cannot
+/// seed tokio's `select!` (runs are not reproducible) and a panic in a
+/// spawned task vanishes instead of failing the run.
+pub const TOKIO_UNSTABLE: bool = cfg!(tokio_unstable);
+
+/// Why a build cannot run simulations, or `None` when it can.
+pub fn build_problem() -> Option<&'static str> {
+    (!TOKIO_UNSTABLE).then_some(
+        "this build lacks `--cfg tokio_unstable`, without which runs are not reproducible \
+         (tokio's select! is unseeded) and panics in node tasks vanish. Add to your \
+         project's .cargo/config.toml:\n  [build]\n  rustflags = [\"--cfg\", \"tokio_unstable\"]\n\
+         (or set RUSTFLAGS=\"--cfg tokio_unstable\") and rebuild",
+    )
 }
 
 /// The driver's handle on the nodes: their names, pause gates and clocks,
@@ -132,7 +169,8 @@ impl Nodes {
     }
 }
 
-/// Runs `scenario` against `system` with no faults.
+/// Runs `scenario` against `system`, with the scenario's faults
+/// (`scenario.nemesis`; none if it has none).
 pub fn run<S: System>(scenario: &Scenario, system: S) -> RunOutcome {
     run_with(scenario, system, &mut |_, _| {})
 }
@@ -147,9 +185,10 @@ pub fn run_with<S: System>(
     let history = Rc::new(RefCell::new(History::new()));
     let sim_time = Rc::new(Cell::new(Duration::ZERO));
     let liveness = Rc::new(RefCell::new(None));
+    let checker = RefCell::new(None);
     let result = catch_unwind(AssertUnwindSafe(|| {
         let shared = (history.clone(), sim_time.clone(), liveness.clone());
-        simulate(scenario, system, driver, shared)
+        simulate(scenario, system, driver, shared, &checker)
     }));
     let error = match result {
         Ok(Ok(())) => None,
@@ -162,6 +201,7 @@ pub fn run_with<S: System>(
         sim_time: sim_time.get(),
         error,
         liveness: liveness.take(),
+        checker: checker.into_inner(),
     }
 }
 
@@ -170,9 +210,19 @@ fn simulate<S: System>(
     system: S,
     driver: &mut dyn FnMut(&mut Sim<'_>, &Nodes),
     (history, sim_time, liveness): (Rc<RefCell<History>>, Rc<Cell<Duration>>, Liveness),
+    checker: &RefCell<Option<Arc<dyn HistoryChecker>>>,
 ) -> Result<(), String> {
+    if let Some(problem) = build_problem() {
+        return Err(problem.to_string());
+    }
     scenario.validate()?;
     let seeds = Seeds::new(scenario.seed);
+    // The workloads first: a system that cannot serve the scenario's
+    // workload fails the run before anything is simulated.
+    let workers: Vec<Box<dyn Workload>> = (0..=scenario.clients)
+        .map(|worker| system.workload(&scenario.workload, worker))
+        .collect::<Result<_, _>>()?;
+    *checker.borrow_mut() = Some(workers[0].checker());
 
     // 1. Build.
     let mut sim = turmoil::Builder::new()
@@ -189,7 +239,7 @@ fn simulate<S: System>(
     let system = Rc::new(system);
     let nodes = Nodes::new(scenario.node_names());
     for id in 0..nodes.len() {
-        register_node(&mut sim, &system, &nodes, id, seeds);
+        register_node(&mut sim, &system, &nodes, id, seeds, &scenario.topology);
     }
     let leader = {
         let system = system.clone();
@@ -197,24 +247,40 @@ fn simulate<S: System>(
     };
     let mut faults =
         FaultExecutor::for_scenario(scenario, seeds, nodes.clone(), history.clone(), leader);
+    let mut workers = workers;
+    let final_workload = workers.pop().expect("one workload per worker and one more");
     let final_reads = faults.as_ref().map(|f| FinalReads {
         phase: f.phase(),
-        keys: (0..scenario.workload.keys)
-            .map(RegisterWorkload::key_name)
-            .collect(),
+        reads: final_workload.final_reads(),
         deadline: Duration::from_millis(scenario.deadline_ms),
         quiet: Duration::from_millis(scenario.nemesis.quiet_ms),
         history: history.clone(),
         failure: liveness,
     });
-    let clients = ClientPlan {
+    let plan = ClientPlan {
         scenario: scenario.clone(),
         names: nodes.names().to_vec(),
         seeds,
         history,
-        final_reads,
+        budget: Rc::new(Cell::new(scenario.ops)),
+        running: Rc::new(Cell::new(scenario.clients)),
     };
-    sim.client(CLIENT_HOST, clients.run(system));
+    let hosts = scenario.topology.client_names();
+    let mut per_host: Vec<Vec<(usize, Box<dyn Workload>)>> =
+        (0..hosts.len()).map(|_| Vec::new()).collect();
+    for (worker, workload) in workers.into_iter().enumerate() {
+        per_host[worker % hosts.len()].push((worker, workload));
+    }
+    let mut final_reads = final_reads;
+    for (host, workers) in hosts.iter().zip(per_host) {
+        // The first client host also runs the final reads, once every
+        // worker on every host is done.
+        let reads = final_reads.take();
+        sim.client(
+            host.as_str(),
+            plan.clone().run(system.clone(), workers, reads),
+        );
+    }
 
     // 3. Drive: due faults first, then the caller's driver.
     loop {
@@ -236,9 +302,11 @@ fn register_node<S: System>(
     nodes: &Nodes,
     id: usize,
     seeds: Seeds,
+    topology: &crate::scenario::Topology,
 ) {
     let system = system.clone();
     let names = nodes.names().to_vec();
+    let (port, data_dir) = (topology.port, PathBuf::from(&topology.data_dir));
     let (gate, clock) = (nodes.gate(id).clone(), nodes.clock(id).clone());
     let incarnation = Cell::new(0u64);
     sim.host(nodes.name(id), move || {
@@ -246,60 +314,73 @@ fn register_node<S: System>(
         let ctx = NodeCtx {
             id,
             names: names.clone(),
-            port: NODE_PORT,
+            port,
             incarnation: n,
             clock: clock.clone(),
             gate: gate.clone(),
             rng: seeds.stream("node", ((id as u64) << 32) | n),
-            data_dir: PathBuf::from("/data"),
+            data_dir: data_dir.clone(),
         };
         system.node(ctx)
     });
 }
 
-/// Everything the client host needs: it runs one task per worker.
+/// Everything a client host needs: it runs one task per worker of its
+/// own. The op budget and the count of running workers are shared by the
+/// hosts.
+#[derive(Clone)]
 struct ClientPlan {
     scenario: Scenario,
     names: Vec<String>,
     seeds: Seeds,
     history: Rc<RefCell<History>>,
-    final_reads: Option<FinalReads>,
+    budget: Rc<Cell<usize>>,
+    running: Rc<Cell<usize>>,
 }
 
 impl ClientPlan {
-    async fn run<S: System>(self, system: Rc<S>) -> turmoil::Result {
-        let budget = Rc::new(Cell::new(self.scenario.ops));
+    fn client_ctx(&self, worker: usize) -> ClientCtx {
+        ClientCtx {
+            worker,
+            names: self.names.clone(),
+            port: self.scenario.topology.port,
+            rng: self.seeds.stream("client", worker as u64),
+        }
+    }
+
+    async fn run<S: System>(
+        self,
+        system: Rc<S>,
+        workers: Vec<(usize, Box<dyn Workload>)>,
+        final_reads: Option<FinalReads>,
+    ) -> turmoil::Result {
         let mut tasks = Vec::new();
-        for worker in 0..self.scenario.clients {
-            let client = system.client(ClientCtx {
-                worker,
-                names: self.names.clone(),
-                port: NODE_PORT,
-                rng: self.seeds.stream("client", worker as u64),
-            });
+        for (worker, workload) in workers {
+            let client = system.client(self.client_ctx(worker));
             let state = Worker {
                 worker,
                 clients: self.scenario.clients,
                 ops_rng: self.seeds.stream("client-ops", worker as u64),
-                workload: self.scenario.workload.clone(),
+                workload,
                 deadline: Duration::from_millis(self.scenario.deadline_ms),
                 think_ms_max: self.scenario.think_ms_max,
-                budget: budget.clone(),
+                budget: self.budget.clone(),
                 history: self.history.clone(),
             };
-            tasks.push(tokio::task::spawn_local(state.run(client)));
+            let running = self.running.clone();
+            tasks.push(tokio::task::spawn_local(async move {
+                state.run(client).await;
+                running.set(running.get() - 1);
+            }));
         }
         for task in tasks {
             task.await?;
         }
-        if let Some(reads) = self.final_reads {
-            let worker = self.scenario.clients;
-            let client = system.client(ClientCtx {
-                worker,
-                names: self.names.clone(),
-                port: NODE_PORT,
-                rng: self.seeds.stream("client", worker as u64),
-            });
+        if let Some(reads) = final_reads {
+            while self.running.get() > 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let client = system.client(self.client_ctx(self.scenario.clients));
             reads.run(client).await;
         }
         Ok(())
@@ -312,7 +393,7 @@ struct Worker {
     worker: usize,
     clients: usize,
     ops_rng: ChaCha8Rng,
-    workload: RegisterWorkload,
+    workload: Box<dyn Workload>,
     deadline: Duration,
     think_ms_max: u64,
     budget: Rc<Cell<usize>>,
@@ -348,7 +429,7 @@ impl Worker {
 }
 
 /// The text a panic carried (`panic!` with a message, or a string payload).
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = panic.downcast_ref::<String>() {

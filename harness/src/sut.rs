@@ -1,14 +1,20 @@
 //! The seam between the harness and a system under test.
 //!
-//! The built-in Raft cluster ([`crate::cluster`]) is one implementation; a
-//! user can put their own system in its place by implementing [`System`]
-//! and [`Client`], and drive it with [`crate::runner::run`].
+//! A system implements [`System`] (start a node, make a client adapter) and
+//! [`Client`] (turn an op into requests), and drives it with
+//! [`crate::runner::run`]. Implementing [`NamedSystem`] as well gives it a
+//! name, a configuration recorded in `config.json` and planted bugs, so the
+//! CLI ([`crate::cli::App`]) and the test API ([`crate::testing`]) can run,
+//! sweep and replay it. The built-in systems use exactly this seam.
 
 use crate::node_ctx::NodeCtx;
+use crate::scenario::Scenario;
 use rand_chacha::ChaCha8Rng;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::future::Future;
 use std::time::Duration;
-use workloads::{Op, Outcome};
+use workloads::{Op, Outcome, Workload, WorkloadConfig};
 
 /// A replicated system the harness can start and talk to.
 pub trait System: 'static {
@@ -20,15 +26,27 @@ pub trait System: 'static {
     /// state that must survive lives on the simulated disk, not in `self`.
     fn node(&self, ctx: NodeCtx) -> impl Future<Output = turmoil::Result> + use<Self> + 'static;
 
-    /// A client adapter for one client worker. Called once per worker; the
-    /// adapter outlives the worker's processes (see [`Client::reset`]).
+    /// A client adapter for one client worker. Called once per worker (and
+    /// once more for the final reads); the adapter outlives the worker's
+    /// processes (see [`Client::reset`]).
     fn client(&self, ctx: ClientCtx) -> Self::Client;
 
     /// The node that leads right now, if the system knows (the
-    /// isolate-leader partition cuts it off; without a leader it isolates
-    /// a node drawn in advance). `None` by default.
+    /// isolate-leader partition and leader-aimed pauses and crashes use
+    /// it). `None` by default.
     fn leader(&self) -> Option<usize> {
         None
+    }
+
+    /// The workload client `worker` runs. By default the built-in workload
+    /// `config.kind` names; a system that serves other operations returns
+    /// its own, and one that cannot serve a kind says so.
+    fn workload(
+        &self,
+        config: &WorkloadConfig,
+        worker: usize,
+    ) -> Result<Box<dyn Workload>, String> {
+        config.build(worker)
     }
 }
 
@@ -45,6 +63,13 @@ pub struct ClientCtx {
     pub rng: ChaCha8Rng,
 }
 
+impl ClientCtx {
+    /// The address of node `i`: `name:port`.
+    pub fn addr(&self, i: usize) -> String {
+        format!("{}:{}", self.names[i], self.port)
+    }
+}
+
 /// Turns operations into requests to the system, and replies into outcomes.
 pub trait Client {
     /// Performs `op`. The runner cancels the call when `deadline` (time
@@ -59,4 +84,61 @@ pub trait Client {
     /// drop any connection that might deliver its late reply, so the next
     /// op cannot read it.
     fn reset(&mut self);
+}
+
+/// A planted bug a system offers: switched on by name (`--bug NAME`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BugInfo {
+    /// The name, as `--bug` takes it.
+    pub name: String,
+    /// What the mistake is, in one line.
+    pub about: String,
+}
+
+/// A [`System`] the CLI and the test API can build by name from a
+/// scenario: what `harness run --system NAME` runs.
+pub trait NamedSystem: System + Sized {
+    /// The name, as `--system` and `config.json` give it.
+    const NAME: &'static str;
+    /// One line for `--help`.
+    const ABOUT: &'static str;
+    /// The system's own configuration, recorded in `config.json`
+    /// (`system.config`). Its default is the system without planted bugs.
+    type Config: Serialize + DeserializeOwned + Default + Clone + 'static;
+
+    /// The planted bugs, for `--help` and for checking `--bug` names.
+    fn bugs() -> Vec<BugInfo> {
+        Vec::new()
+    }
+
+    /// The configuration with these planted bugs switched on. By default
+    /// the bug names go into the config's `bugs` field.
+    fn config_with_bugs(bugs: &[String]) -> Result<Self::Config, String> {
+        let known = Self::bugs();
+        if let Some(bad) = bugs.iter().find(|b| !known.iter().any(|k| &k.name == *b)) {
+            let names: Vec<String> = known.iter().map(|k| k.name.clone()).collect();
+            return Err(match names.len() {
+                0 => format!(
+                    "system {} has no planted bugs (got --bug {bad})",
+                    Self::NAME
+                ),
+                _ => format!(
+                    "system {} has no bug {bad:?}; its bugs: {}",
+                    Self::NAME,
+                    names.join(", ")
+                ),
+            });
+        }
+        if bugs.is_empty() {
+            return Ok(Self::Config::default());
+        }
+        let mut value = serde_json::to_value(Self::Config::default()).map_err(|e| e.to_string())?;
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert("bugs".into(), serde_json::json!(bugs));
+        }
+        serde_json::from_value(value).map_err(|e| format!("system {}: {e}", Self::NAME))
+    }
+
+    /// The system for `scenario`, configured by `config`.
+    fn build(scenario: &Scenario, config: &Self::Config) -> Result<Self, String>;
 }

@@ -5,10 +5,11 @@ mod nemeses_support;
 
 use harness::clock::EPOCH_NS;
 use harness::runner::{run, run_with};
-use harness::single::SingleNode;
+mod single_node;
 use nemeses::{ClockChange, ClockFault, Delay, Fault, Host, Partition, PartitionFault};
 use nemeses_support::{completed, nemesis_events, ops, scripted, Ticking, MS};
 use results::EventType::{Info, Ok};
+use single_node::SingleNode;
 
 #[test]
 fn a_paused_node_handles_nothing_and_wakes_up_with_its_clock_ahead() {
@@ -217,7 +218,7 @@ fn a_black_holed_node_makes_clients_time_out_then_serves_again() {
 #[test]
 fn a_crash_loses_the_in_memory_state_and_the_restarted_node_serves() {
     let s = harness::Scenario {
-        workload: workloads::RegisterWorkload {
+        workload: workloads::WorkloadConfig {
             keys: 1,
             ..Default::default()
         },

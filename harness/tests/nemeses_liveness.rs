@@ -4,11 +4,12 @@
 mod nemeses_support;
 
 use harness::runner::run;
-use harness::single::{SingleNode, SingleNodeClient};
+mod single_node;
 use harness::{ClientCtx, NodeCtx, System};
 use nemeses::{Fault, Partition, PartitionFault};
 use nemeses_support::{nemesis_events, ops, scripted};
 use results::{EventType, Process};
+use single_node::{SingleNode, SingleNodeClient};
 use std::future::Future;
 use std::time::Duration;
 

@@ -2,15 +2,16 @@
 //! and reproducible; crashes and panics are reported, never passed.
 
 use harness::runner::{run, run_with};
-use harness::single::SingleNode;
+mod single_node;
 use harness::Scenario;
 use results::EventType;
+use single_node::SingleNode;
 use std::time::Duration;
 
 fn scenario(seed: u64, ops: usize) -> Scenario {
     Scenario {
         ops,
-        ..Scenario::with_seed(seed)
+        ..Scenario::without_faults(seed)
     }
 }
 

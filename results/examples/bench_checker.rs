@@ -1,8 +1,12 @@
 //! Benchmark of the linearizability checker.
 //!
 //! ```text
-//! cargo run --release -p results --example bench_checker [PORCUPINE_DIR] [--porcupine-only]
+//! cargo run --release -p results --example bench_checker [PORCUPINE_DIR] [--porcupine-only] [--threads N]
 //! ```
+//!
+//! `--threads 1` checks on one thread and compares with Porcupine's
+//! one-core figures (`baseline-1core.tsv`), file by file: a file is `SLOW`
+//! if it took more than twice Porcupine's time or 1 ms, whichever is larger.
 //!
 //! 1. Every file of Porcupine's test data (default
 //!    `../shared/histories/porcupine` from the crate): best-of-3 check time
@@ -43,15 +47,24 @@ fn word(v: &Verdict) -> &'static str {
     }
 }
 
-fn porcupine(dir: &Path) {
+fn porcupine(dir: &Path, threads: usize) {
     let expected = table(&dir.join("verdicts.tsv"));
-    let baseline = table(&dir.join("baseline.tsv"));
+    let one_core = threads == 1;
+    let baseline = table(&dir.join(if one_core {
+        "baseline-1core.tsv"
+    } else {
+        "baseline.tsv"
+    }));
+    let mut slow = 0;
     let mut files: Vec<String> = expected.keys().cloned().collect();
     if dir.join("jepsen/etcd_095.log").exists() {
         files.push("jepsen/etcd_095.log".into());
     }
     files.sort();
-    let opts = CheckOptions::default();
+    let opts = CheckOptions {
+        threads,
+        ..CheckOptions::default()
+    };
     let (mut ours_s, mut theirs_s, mut wrong) = (0.0, 0.0, 0);
     let mut group: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     println!(
@@ -99,10 +112,12 @@ fn porcupine(dir: &Path) {
         } else {
             "-".into()
         };
-        let mark = if want == "-" || want == got {
-            ""
-        } else {
-            "  WRONG"
+        let too_slow = one_core && best > (2.0 * theirs).max(1e-3);
+        slow += usize::from(too_slow);
+        let mark = match (want == "-" || want == got, too_slow) {
+            (false, _) => "  WRONG",
+            (true, true) => "  SLOW",
+            (true, false) => "",
         };
         println!(
             "{f:<22} {:>6} {got:>8} {:>11.3} {:>11.3} {ratio:>7} {steps:>9}{mark}",
@@ -120,11 +135,17 @@ fn porcupine(dir: &Path) {
         );
     }
     println!(
-        "TOTAL {} files: ours {:.2} ms, porcupine {:.2} ms, ratio {:.3} (target <= 0.1); wrong verdicts: {wrong}",
+        "TOTAL {} files{}: ours {:.2} ms, porcupine {:.2} ms, ratio {:.3} (target <= 0.1); wrong verdicts: {wrong}{}",
         files.len(),
+        if one_core { " on one thread" } else { "" },
         ours_s * 1e3,
         theirs_s * 1e3,
-        ours_s / theirs_s
+        ours_s / theirs_s,
+        if one_core {
+            format!("; slower than max(2x porcupine, 1 ms): {slow}")
+        } else {
+            String::new()
+        }
     );
 }
 
@@ -220,15 +241,26 @@ fn generated_append() {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let only = args.iter().any(|a| a == "--porcupine-only");
+    let threads = match args.iter().position(|a| a == "--threads") {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .expect("--threads takes a number"),
+        None => 0,
+    };
     let dir = args
         .iter()
-        .find(|a| !a.starts_with("--"))
+        .enumerate()
+        .find(|(i, a)| {
+            !a.starts_with("--") && args.get(i.wrapping_sub(1)).is_none_or(|p| p != "--threads")
+        })
+        .map(|(_, a)| a)
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/histories/porcupine")
         });
     if dir.join("verdicts.tsv").exists() {
-        porcupine(&dir);
+        porcupine(&dir, threads);
     } else {
         println!("SKIP porcupine: {} not found", dir.display());
     }

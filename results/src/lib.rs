@@ -25,7 +25,9 @@ pub mod report;
 pub mod store;
 pub mod verdict;
 
-pub use check::{check_history, CheckOptions, CheckReport, KeyReport};
+pub use check::{
+    check_events_with, check_history, check_history_with, CheckOptions, CheckReport, KeyReport,
+};
 pub use history::{Event, EventType, FormatError, History, Process};
-pub use model::ModelKind;
+pub use model::{Call, Model, ModelKind, Outcome};
 pub use verdict::{Counterexample, Reason, Verdict};

@@ -1,10 +1,15 @@
 //! Porcupine's own test histories: every file gets the verdict Porcupine's
 //! tests expect (`verdicts.tsv`). Skips, saying so, when the shared folder
-//! is absent.
+//! is absent. Checked on one thread, where keys take turns: no file may
+//! need more than `STEPS_MAX` search steps in all (before keys took turns,
+//! `kv/c50-bad.txt` searched a hard valid key for 86 million steps before
+//! reaching its easy violation).
 
 use results::formats::load_file;
 use results::{check::check_events, CheckOptions, Verdict};
 use std::path::PathBuf;
+
+const STEPS_MAX: u64 = 5_000_000;
 
 fn folder() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/histories/porcupine")
@@ -27,12 +32,16 @@ fn every_file_gets_its_expected_verdict() {
             .split_once('\t')
             .expect("verdicts.tsv rows are `file<TAB>expected`");
         let loaded = load_file(&dir.join(file), None).unwrap_or_else(|e| panic!("{e}"));
-        let report = check_events(
-            loaded.history.events(),
-            &loaded.source(),
-            &CheckOptions::default(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let one_thread = CheckOptions {
+            threads: 1,
+            ..CheckOptions::default()
+        };
+        let report = check_events(loaded.history.events(), &loaded.source(), &one_thread)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let steps: u64 = report.per_key.iter().map(|k| k.steps).sum();
+        if steps > STEPS_MAX {
+            wrong.push(format!("{file}: {steps} search steps on one thread"));
+        }
         let got = match report.verdict {
             Verdict::Valid => "ok",
             Verdict::Invalid(_) => "illegal",

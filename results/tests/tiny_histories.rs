@@ -141,8 +141,8 @@ fn every_key_is_checked_on_its_own() {
     }
     let report = check_history(&h, &CheckOptions::default()).unwrap();
     assert_eq!(
-        (report.keys, report.ops, report.model),
-        (2, 4, ModelKind::Kv)
+        (report.keys, report.ops, report.model.as_str()),
+        (2, 4, ModelKind::Kv.name())
     );
     assert!(report.verdict.is_valid(), "{}", report.details());
 }

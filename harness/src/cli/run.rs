@@ -1,17 +1,17 @@
 //! `harness run` (one seeded simulation into a run directory) and
 //! `harness replay` (run it again and compare the histories byte for byte).
 
+use super::registry::Systems;
 use super::scenario_args::ScenarioArgs;
-use crate::runner::{self, RunOutcome};
+use crate::rundir::{read_scenario, write_run_dir};
+use crate::runner::RunOutcome;
 use crate::scenario::Scenario;
 use crate::sweep::verdict::judge;
 use anyhow::Context;
 use clap::Args;
 use results::check::CheckReport;
-use results::latency::{self, Latencies};
-use results::store::RunDirWriter;
 use results::{EventType, Process};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -54,7 +54,7 @@ pub struct ReplayArgs {
 }
 
 /// `harness run`: simulate, write the run directory, print a summary.
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: RunArgs, systems: &Systems) -> anyhow::Result<ExitCode> {
     crate::trace::init(args.log.as_deref()).map_err(anyhow::Error::msg)?;
     let scenario = match &args.scenario_file {
         Some(path) => {
@@ -66,15 +66,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         None => args
             .scenario
-            .to_scenario(args.seed.unwrap_or_else(random_seed))?,
+            .to_scenario(args.seed.unwrap_or_else(random_seed), systems)?,
     };
+    let system = systems
+        .for_scenario(&scenario)
+        .map_err(anyhow::Error::msg)?;
     println!(
-        "seed {}: {} nodes, {} clients, {} ops over {} keys",
-        scenario.seed, scenario.nodes, scenario.clients, scenario.ops, scenario.workload.keys
+        "seed {}: system {}, {} nodes, {} clients, {} {} ops over {} keys",
+        scenario.seed,
+        scenario.system.name,
+        scenario.nodes,
+        scenario.clients,
+        scenario.ops,
+        scenario.workload.kind,
+        scenario.workload.keys
     );
     println!("nemesis: {}", scenario.nemesis.mix());
 
-    let (outcome, wall) = timed(|| execute(&scenario));
+    let (outcome, wall) = timed(|| system.run(&scenario));
     let (verdict, report) = judge(&outcome, 0);
     if report.is_none() {
         eprintln!("internal error: {}", verdict.detail());
@@ -107,8 +116,12 @@ pub(crate) fn print_verdict(seed: u64, outcome: &RunOutcome, report: Option<&Che
 }
 
 /// `harness replay DIR`: re-run from `DIR/config.json` and compare.
-pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let scenario = read_scenario(&args.dir.join("config.json"))?;
+pub fn replay(args: ReplayArgs, systems: &Systems) -> anyhow::Result<ExitCode> {
+    let config = args.dir.join("config.json");
+    let scenario = read_scenario(&config)?;
+    let system = systems
+        .for_scenario(&scenario)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?;
     if scenario.harness_version != crate::scenario::HARNESS_VERSION {
         eprintln!(
             "warning: recorded by harness {}, replaying with {}",
@@ -130,7 +143,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         scenario.seed,
         args.dir.display()
     );
-    let (outcome, wall) = timed(|| execute(&scenario));
+    let (outcome, wall) = timed(|| system.run(&scenario));
     print_summary(&outcome, wall);
     if let Some(error) = &outcome.error {
         eprintln!("error: the replay did not finish: {error}");
@@ -146,74 +159,6 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
-}
-
-/// Reads and validates a scenario (a run's `config.json`); errors name the
-/// file, and the line and column where the JSON is wrong.
-fn read_scenario(path: &Path) -> anyhow::Result<Scenario> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let scenario: Scenario = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not a run configuration as `harness run` writes: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    scenario
-        .validate()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(scenario)
-}
-
-/// Runs a scenario against the built-in cluster, with the scenario's
-/// planted bugs switched on.
-pub fn execute(scenario: &Scenario) -> RunOutcome {
-    runner::run(scenario, crate::cluster::Cluster::for_scenario(scenario))
-}
-
-/// Writes a run directory `parent/seed-N` atomically: `config.json`,
-/// `history.jsonl`, `latency.json`, `latency.hdr`, `verdict.json` when
-/// the history was checked, and the HTML report when the run failed.
-/// Returns where it landed.
-pub(crate) fn write_run_dir(
-    parent: &Path,
-    scenario: &Scenario,
-    outcome: &RunOutcome,
-    report: Option<&CheckReport>,
-) -> anyhow::Result<PathBuf> {
-    let writer = RunDirWriter::create(parent, &format!("seed-{}", scenario.seed))
-        .with_context(|| format!("cannot create a run directory in {}", parent.display()))?;
-    let context = || format!("cannot write the run directory in {}", parent.display());
-    let latencies = Latencies::from_history(&outcome.history);
-    writer
-        .write(
-            "config.json",
-            serde_json::to_string_pretty(scenario)? + "\n",
-        )
-        .with_context(context)?;
-    writer
-        .write("history.jsonl", outcome.history.to_jsonl())
-        .with_context(context)?;
-    writer
-        .write(latency::JSON_FILE, latencies.to_json())
-        .with_context(context)?;
-    writer
-        .write(latency::HDR_FILE, latencies.to_hdr())
-        .with_context(context)?;
-    if let Some(report) = report {
-        writer
-            .write("verdict.json", serde_json::to_string_pretty(report)? + "\n")
-            .with_context(context)?;
-    }
-    let failed = outcome.error.is_some()
-        || outcome.liveness.is_some()
-        || report.is_none_or(|r| !r.verdict.is_valid());
-    if failed {
-        super::report::write_report(writer.dir(), &[])?;
-    }
-    writer.commit().with_context(context)
 }
 
 fn print_summary(outcome: &RunOutcome, wall: Duration) {

@@ -2,7 +2,7 @@
 //! way back from a parsed set of flags to a command line (for the
 //! paste-able `harness run --seed N ...` line a sweep prints per failure).
 
-use crate::cluster::Bug;
+use super::registry::Systems;
 use crate::scenario::Scenario;
 use crate::seeds::Seeds;
 use anyhow::anyhow;
@@ -15,6 +15,13 @@ use nemeses::NemesisConfig;
 /// test checks every flag round-trips.
 #[derive(Clone, Debug, PartialEq, Eq, Args)]
 pub struct ScenarioArgs {
+    /// The system under test (see the list below; default: the first).
+    #[arg(long)]
+    pub system: Option<String>,
+    /// The workload: `register` (read, write, cas) or `append` (get,
+    /// append), if the system serves it.
+    #[arg(long, default_value = "register")]
+    pub workload: String,
     /// Number of cluster nodes.
     #[arg(long, default_value_t = Scenario::default().nodes)]
     pub nodes: usize,
@@ -63,32 +70,38 @@ pub struct ScenarioArgs {
     /// every key before the run fails with a liveness error.
     #[arg(long, default_value_t = NemesisConfig::default().quiet_ms)]
     pub quiet_ms: u64,
-    /// Planted bugs to switch on in the built-in cluster (repeat the flag or
-    /// give a comma list; none by default).
-    #[arg(long = "bug", value_enum, value_delimiter = ',')]
-    pub bugs: Vec<Bug>,
+    /// Planted bugs to switch on in the system (repeat the flag or give a
+    /// comma list; none by default; each system's are listed below).
+    #[arg(long = "bug", value_delimiter = ',')]
+    pub bugs: Vec<String>,
 }
 
 impl ScenarioArgs {
     /// The scenario these flags describe, with `seed`; an error says which
     /// number makes no sense.
-    pub fn to_scenario(&self, seed: u64) -> anyhow::Result<Scenario> {
+    pub fn to_scenario(&self, seed: u64, systems: &Systems) -> anyhow::Result<Scenario> {
+        let system = systems
+            .get(self.system.as_deref())
+            .map_err(|e| anyhow!("--system: {e}"))?;
+        let spec = system.spec(&self.bugs).map_err(|e| anyhow!("--bug: {e}"))?;
         let scenario = Scenario {
             seed,
             nodes: self.nodes,
             clients: self.clients,
             ops: self.ops,
             deadline_ms: self.deadline_ms,
-            workload: workloads::RegisterWorkload {
+            workload: workloads::WorkloadConfig {
+                kind: self.workload.clone(),
                 keys: self.keys,
                 values: self.values,
                 reads_pct: self.reads_pct,
             },
             nemesis: self.nemesis_config(seed)?,
-            bugs: self.bugs.iter().copied().collect(),
+            system: spec,
             ..Scenario::default()
         };
         scenario.validate().map_err(anyhow::Error::msg)?;
+        system.check(&scenario).map_err(anyhow::Error::msg)?;
         Ok(scenario)
     }
 
@@ -123,7 +136,9 @@ impl ScenarioArgs {
     /// Every flag with its value, defaults included (so the line means the
     /// same run even if a later version changes a default).
     pub fn flags(&self) -> Vec<String> {
+        let system = self.system.iter().map(|s| ("--system", s.clone()));
         let pairs = [
+            ("--workload", self.workload.clone()),
             ("--nodes", self.nodes.to_string()),
             ("--clients", self.clients.to_string()),
             ("--keys", self.keys.to_string()),
@@ -140,8 +155,8 @@ impl ScenarioArgs {
             ("--quiet-ms", self.quiet_ms.to_string()),
         ];
         let bugs = self.bugs.iter().map(|bug| ("--bug", bug.to_string()));
-        pairs
-            .into_iter()
+        system
+            .chain(pairs)
             .chain(bugs)
             .flat_map(|(flag, value)| [flag.to_string(), value])
             .collect()
@@ -155,7 +170,8 @@ impl ScenarioArgs {
 
 #[cfg(test)]
 mod tests {
-    use super::{Bug, ScenarioArgs};
+    use super::ScenarioArgs;
+    use crate::cli::registry::Systems;
     use clap::{Args, Command, FromArgMatches};
 
     fn parse(argv: &[String]) -> ScenarioArgs {
@@ -169,6 +185,8 @@ mod tests {
     #[test]
     fn flags_parse_back_to_the_same_args() {
         let args = ScenarioArgs {
+            system: Some("raft".into()),
+            workload: "append".into(),
             nodes: 5,
             clients: 7,
             keys: 2,
@@ -183,38 +201,103 @@ mod tests {
             crash_ms_max: 700,
             clock_bump_ms_max: 600,
             quiet_ms: 5_000,
-            bugs: vec![Bug::LeaseReadPause, Bug::AckBeforeFsync],
+            bugs: vec!["lease-read-pause".into(), "ack-before-fsync".into()],
         };
         assert_eq!(parse(&args.flags()), args);
         let defaults = parse(&[]);
         assert_eq!(parse(&defaults.flags()), defaults);
     }
 
+    /// A system that does nothing: enough to build scenarios.
+    struct Idle;
+
+    impl crate::System for Idle {
+        type Client = Idle;
+        fn node(
+            &self,
+            _: crate::NodeCtx,
+        ) -> impl std::future::Future<Output = turmoil::Result> + use<> + 'static {
+            std::future::pending()
+        }
+        fn client(&self, _: crate::ClientCtx) -> Idle {
+            Idle
+        }
+    }
+
+    impl crate::Client for Idle {
+        async fn call(&mut self, _: &workloads::Op, _: std::time::Duration) -> workloads::Outcome {
+            workloads::Outcome::Fail("idle".into())
+        }
+        fn reset(&mut self) {}
+    }
+
+    impl crate::NamedSystem for Idle {
+        const NAME: &'static str = "idle";
+        const ABOUT: &'static str = "does nothing";
+        type Config = ();
+        fn build(_: &crate::Scenario, _: &()) -> Result<Self, String> {
+            Ok(Idle)
+        }
+    }
+
+    fn systems() -> Systems {
+        let mut systems = Systems::default();
+        systems.add::<Idle>();
+        systems
+    }
+
+    #[test]
+    fn systems_and_bugs_are_checked_by_name() {
+        let flags = |f: &[&str]| parse(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let s = flags(&[]).to_scenario(1, &systems()).unwrap();
+        assert_eq!(s.system.name, "idle");
+        let bad = flags(&["--system", "etcd"])
+            .to_scenario(1, &systems())
+            .unwrap_err();
+        assert!(
+            bad.to_string()
+                .contains("unknown system \"etcd\": this binary has idle"),
+            "{bad}"
+        );
+        let bad = flags(&["--bug", "x"])
+            .to_scenario(1, &systems())
+            .unwrap_err();
+        assert!(
+            bad.to_string().contains("system idle has no planted bugs"),
+            "{bad}"
+        );
+    }
+
     #[test]
     fn the_default_is_a_swarm_mix_of_the_seed_and_lists_are_checked() {
+        let systems = systems();
         let defaults = parse(&[]);
-        let a = defaults.to_scenario(1).unwrap().nemesis;
+        let a = defaults.to_scenario(1, &systems).unwrap().nemesis;
         assert!(a.is_active());
-        assert_eq!(a, defaults.to_scenario(1).unwrap().nemesis);
+        assert_eq!(a, defaults.to_scenario(1, &systems).unwrap().nemesis);
         let mixes: std::collections::BTreeSet<String> = (0..10)
-            .map(|seed| defaults.to_scenario(seed).unwrap().nemesis.mix())
+            .map(|seed| defaults.to_scenario(seed, &systems).unwrap().nemesis.mix())
             .collect();
         assert!(mixes.len() > 3, "{mixes:?}");
 
         let flags = |f: &[&str]| parse(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        let none = flags(&["--nemesis", "none"]).to_scenario(1).unwrap();
+        let none = flags(&["--nemesis", "none"])
+            .to_scenario(1, &systems)
+            .unwrap();
         assert!(!none.nemesis.is_active());
         let listed = flags(&["--nemesis", "crash", "--nemesis-interval-ms", "300"]);
-        let config = listed.to_scenario(1).unwrap().nemesis;
+        let config = listed.to_scenario(1, &systems).unwrap().nemesis;
         assert_eq!((config.kinds.len(), config.interval_ms), (1, 300));
-        let bad = flags(&["--nemesis", "gc"]).to_scenario(1).unwrap_err();
+        let bad = flags(&["--nemesis", "gc"])
+            .to_scenario(1, &systems)
+            .unwrap_err();
         assert!(
             bad.to_string()
                 .contains("--nemesis: unknown nemesis \"gc\""),
             "{bad}"
         );
         let bad = flags(&["--nemesis-interval-ms", "soon"])
-            .to_scenario(1)
+            .to_scenario(1, &systems)
             .unwrap_err();
         assert!(bad.to_string().contains("--nemesis-interval-ms"), "{bad}");
     }
@@ -222,7 +305,8 @@ mod tests {
     #[test]
     fn every_flag_is_printed() {
         let flags = ScenarioArgs {
-            bugs: vec![Bug::OldTermCommit],
+            bugs: vec!["old-term-commit".into()],
+            system: Some("x".into()),
             ..parse(&[])
         }
         .flags();

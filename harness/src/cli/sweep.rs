@@ -10,8 +10,10 @@
 //!    file, each written whole (temporary file, then rename); the summary
 //!    with a replay command per failing seed; the exit code.
 
-use super::run::{execute, timed, write_run_dir};
+use super::registry::Systems;
+use super::run::timed;
 use super::scenario_args::ScenarioArgs;
+use crate::rundir::write_run_dir;
 use crate::sweep::shard::{SeedRange, Shard};
 use crate::sweep::summary::{SeedResult, Stopped, SweepSummary};
 use crate::sweep::verdict::{judge, SeedVerdict};
@@ -77,7 +79,7 @@ pub enum Keep {
 
 /// `harness sweep`: Ctrl-C stops handing out seeds (a second one exits at
 /// once), then [`run_sweep`].
-pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
+pub fn sweep(args: SweepArgs, systems: &Systems) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     let presses = AtomicUsize::new(0);
     let flag = stop.clone();
@@ -93,12 +95,16 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         }
     })
     .context("cannot install the Ctrl-C handler")?;
-    run_sweep(args, &stop)
+    run_sweep(args, systems, &stop)
 }
 
 /// Runs the sweep until done or until `stop` is set (what Ctrl-C sets),
 /// writes the sweep directory and prints the summary.
-pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode> {
+pub fn run_sweep(
+    args: SweepArgs,
+    systems: &Systems,
+    stop: &AtomicBool,
+) -> anyhow::Result<ExitCode> {
     // 1. Plan.
     let range = match (args.seeds, args.count) {
         (Some(range), _) => range,
@@ -108,9 +114,12 @@ pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode>
         (None, None) => anyhow::bail!("give the seeds to run: --seeds A..B or --count N"),
     };
     let seeds: Vec<u64> = args.shard.seeds(range).collect();
-    args.scenario.to_scenario(range.start)?;
+    args.scenario.to_scenario(range.start, systems)?;
     let jobs = args.jobs.unwrap_or_else(default_jobs).max(1);
     let out = sweep_dir(args.out.as_deref(), range, args.shard)?;
+    // Checked before any seed runs: a sweep directory that cannot be made
+    // would otherwise fail only after the whole sweep.
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     println!(
         "sweep {range} shard {}: {} seeds, {jobs} jobs, into {}",
         args.shard,
@@ -118,6 +127,7 @@ pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode>
         out.display()
     );
     let plan = Plan {
+        systems,
         scenario: &args.scenario,
         out: &out,
         keep: args.keep,
@@ -151,7 +161,8 @@ pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode>
         (false, true) => Some(Stopped::Interrupted),
         (false, false) => None,
     };
-    let summary = SweepSummary::new(range, args.shard, jobs, wall, results, not_run, stopped);
+    let mut summary = SweepSummary::new(range, args.shard, jobs, wall, results, not_run, stopped);
+    summary.flags = args.scenario.flags();
     let rerun = |seed| args.scenario.run_command(seed);
     write_outputs(&out, &summary, &latencies, args.junit.as_deref(), &rerun)?;
     print!("{}", summary.to_text(&rerun, &latencies));
@@ -161,6 +172,7 @@ pub fn run_sweep(args: SweepArgs, stop: &AtomicBool) -> anyhow::Result<ExitCode>
 
 /// What every worker needs to run one seed.
 struct Plan<'a> {
+    systems: &'a Systems,
     scenario: &'a ScenarioArgs,
     out: &'a Path,
     keep: Keep,
@@ -181,12 +193,15 @@ impl Plan<'_> {
 
     /// Runs and judges one seed; writes its run directory if it is kept.
     fn run_seed(&self, seed: u64) -> (SeedResult, Latencies) {
-        let scenario = match self.scenario.to_scenario(seed) {
+        let scenario = match self.scenario.to_scenario(seed, self.systems) {
             Ok(s) => s,
             Err(e) => return (error_result(seed, format!("{e:#}")), Latencies::new()),
         };
         let ((outcome, (mut verdict, report)), wall) = timed(|| {
-            let outcome = execute(&scenario);
+            let outcome = match self.systems.for_scenario(&scenario) {
+                Ok(system) => system.run(&scenario),
+                Err(e) => crate::runner::RunOutcome::failed(e),
+            };
             let judged = judge(&outcome, 1);
             (outcome, judged)
         });
@@ -308,7 +323,7 @@ fn sweep_dir(out: Option<&Path>, range: SeedRange, shard: Shard) -> anyhow::Resu
 }
 
 /// Writes the merged latencies, `sweep.json` and the JUnit file.
-fn write_outputs(
+pub(crate) fn write_outputs(
     out: &Path,
     summary: &SweepSummary,
     latencies: &Latencies,

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod junit;
+pub mod merge;
 pub mod pool;
 pub mod shard;
 pub mod summary;

@@ -5,7 +5,7 @@
 use super::shard::{SeedRange, Shard};
 use super::verdict::SeedVerdict;
 use results::latency::{Latencies, Summary};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -24,7 +24,7 @@ pub const SUMMARY_FILE: &str = "sweep.json";
 pub const FAILURES_SHOWN: usize = 20;
 
 /// One finished seed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SeedResult {
     /// The seed.
     pub seed: u64,
@@ -40,7 +40,7 @@ pub struct SeedResult {
 }
 
 /// Why a sweep ended before running every seed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stopped {
     /// Ctrl-C (or its stop flag).
@@ -50,7 +50,7 @@ pub enum Stopped {
 }
 
 /// The whole sweep, as `sweep.json` holds it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SweepSummary {
     /// The seed range, e.g. `0..1000`.
     pub range: String,
@@ -63,11 +63,15 @@ pub struct SweepSummary {
     /// Why it ended early, if it did.
     pub stopped: Option<Stopped>,
     /// Finished seeds by verdict label.
-    pub counts: BTreeMap<&'static str, usize>,
+    pub counts: BTreeMap<String, usize>,
     /// Finished seeds, in seed order.
     pub results: Vec<SeedResult>,
     /// Seeds of the shard that never started.
     pub not_run: Vec<u64>,
+    /// The scenario flags every seed ran with (`harness run --seed N`
+    /// followed by these reruns one seed).
+    #[serde(default)]
+    pub flags: Vec<String>,
 }
 
 impl SweepSummary {
@@ -83,10 +87,12 @@ impl SweepSummary {
         stopped: Option<Stopped>,
     ) -> Self {
         results.sort_by_key(|r| r.seed);
-        let mut counts: BTreeMap<&'static str, usize> =
-            SeedVerdict::LABELS.iter().map(|&l| (l, 0)).collect();
+        let mut counts: BTreeMap<String, usize> = SeedVerdict::LABELS
+            .iter()
+            .map(|&l| (l.to_string(), 0))
+            .collect();
         for r in &results {
-            *counts.entry(r.verdict.label()).or_default() += 1;
+            *counts.entry(r.verdict.label().to_string()).or_default() += 1;
         }
         SweepSummary {
             range: range.to_string(),
@@ -97,7 +103,14 @@ impl SweepSummary {
             counts,
             results,
             not_run,
+            flags: Vec::new(),
         }
+    }
+
+    /// The `harness run` line that reruns `seed` alone with the sweep's
+    /// flags.
+    pub fn run_command(&self, seed: u64) -> String {
+        format!("harness run --seed {seed} {}", self.flags.join(" "))
     }
 
     /// The seeds that did not pass, in seed order.
@@ -134,7 +147,7 @@ impl SweepSummary {
         );
         let counts: Vec<String> = SeedVerdict::LABELS
             .iter()
-            .map(|l| format!("{} {l}", self.counts.get(l).copied().unwrap_or(0)))
+            .map(|l| format!("{} {l}", self.counts.get(*l).copied().unwrap_or(0)))
             .collect();
         let _ = writeln!(out, "  {}", counts.join(", "));
         if let Some(why) = self.stopped {

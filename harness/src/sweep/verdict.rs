@@ -7,9 +7,9 @@
 
 use crate::cli::{EXIT_ERROR, EXIT_LIVENESS};
 use crate::runner::RunOutcome;
-use results::check::{check_history, CheckOptions, CheckReport};
+use results::check::{CheckOptions, CheckReport};
 use results::Verdict;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use std::time::Duration;
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What one seed came to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
 pub enum SeedVerdict {
     /// The history is linearizable.
@@ -129,7 +129,14 @@ pub fn judge(outcome: &RunOutcome, threads: usize) -> (SeedVerdict, Option<Check
         threads,
         ..CheckOptions::default()
     };
-    let report = match check_history(&outcome.history, &options) {
+    let Some(checker) = &outcome.checker else {
+        let detail = format!(
+            "the run did not start: {}",
+            outcome.error.as_deref().unwrap_or("no workload was built")
+        );
+        return (SeedVerdict::Error { detail }, None);
+    };
+    let report = match checker.check(&outcome.history, &options) {
         Ok(report) => report,
         Err(e) => {
             let detail = format!("the history cannot be checked: {e}");

@@ -3,6 +3,13 @@
 //! allocates only when a table grows.
 
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Bytes of memo that the searches of one check may still take, shared by
+/// every key's memo: keys searched side by side (see `schedule`) draw from
+/// one budget instead of each assuming the whole of it.
+pub(crate) type Pool = Arc<AtomicUsize>;
 
 /// A small, fast, non-cryptographic hasher (the multiply-rotate scheme of
 /// rustc's FxHasher) for model states.
@@ -95,12 +102,30 @@ pub(crate) struct Memo<S> {
     states: Vec<S>,
     bits: Vec<u64>,
     entries_max: usize,
+    per_entry: usize,
+    pool: Option<Pool>,
+    /// Bytes taken from `pool`, given back on drop.
+    taken: usize,
+}
+
+impl<S> Drop for Memo<S> {
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            pool.fetch_add(self.taken, Ordering::Relaxed);
+        }
+    }
 }
 
 impl<S: Eq> Memo<S> {
     /// An empty memo for bitsets of `known + unknown` 64-bit words that will
-    /// hold at most about `budget_bytes` bytes.
-    pub(crate) fn new(known: usize, unknown: usize, budget_bytes: usize) -> Self {
+    /// hold at most about `budget_bytes` bytes, and no more than `pool` (if
+    /// any) has left.
+    pub(crate) fn new(
+        known: usize,
+        unknown: usize,
+        budget_bytes: usize,
+        pool: Option<Pool>,
+    ) -> Self {
         let words = known + unknown;
         // Per entry: its bits, hash and state, and two slots (load <= 1/2).
         let per_entry = words * 8 + 8 + std::mem::size_of::<S>() + 2 * 4;
@@ -113,6 +138,37 @@ impl<S: Eq> Memo<S> {
             states: Vec::new(),
             bits: Vec::new(),
             entries_max,
+            per_entry,
+            pool,
+            taken: 0,
+        }
+    }
+
+    /// Takes up to `want` entries' worth of bytes from the pool (at least
+    /// one entry, or none at all): the number of entries granted.
+    fn take(&mut self, want: usize) -> usize {
+        let Some(pool) = &self.pool else {
+            return want;
+        };
+        let mut left = pool.load(Ordering::Relaxed);
+        loop {
+            let grant = want.min(left / self.per_entry);
+            if grant == 0 {
+                return 0;
+            }
+            let bytes = grant * self.per_entry;
+            match pool.compare_exchange_weak(
+                left,
+                left - bytes,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    self.taken += bytes;
+                    return grant;
+                }
+                Err(now) => left = now,
+            }
         }
     }
 
@@ -152,8 +208,8 @@ impl<S: Eq> Memo<S> {
         if e >= self.entries_max {
             return Err(MemoFull);
         }
-        if e == self.states.capacity() {
-            self.reserve();
+        if e == self.states.capacity() && !self.reserve() {
+            return Err(MemoFull);
         }
         self.hashes.push(hash);
         self.states.push(state.clone());
@@ -165,14 +221,19 @@ impl<S: Eq> Memo<S> {
         Ok(true)
     }
 
-    /// Grows the entry vectors geometrically, never past the budget.
-    fn reserve(&mut self) {
+    /// Grows the entry vectors geometrically, never past the budget; false
+    /// if the shared pool has nothing left.
+    fn reserve(&mut self) -> bool {
         let len = self.states.len();
         let target = (len * 2).max(256).min(self.entries_max);
-        let extra = target.saturating_sub(len).max(1);
+        let extra = self.take(target.saturating_sub(len).max(1));
+        if extra == 0 {
+            return false;
+        }
         self.hashes.reserve_exact(extra);
         self.states.reserve_exact(extra);
         self.bits.reserve_exact(extra * self.words);
+        true
     }
 
     fn grow_slots(&mut self) {
@@ -196,7 +257,7 @@ mod tests {
 
     #[test]
     fn remembers_pairs_exactly() {
-        let mut memo: Memo<Option<i64>> = Memo::new(2, 0, 1 << 20);
+        let mut memo: Memo<Option<i64>> = Memo::new(2, 0, 1 << 20, None);
         assert_eq!(memo.insert(7, &[1, 0], &Some(1)), Ok(true));
         assert_eq!(memo.insert(7, &[1, 0], &Some(1)), Ok(false));
         // Same hash, different bits or state: distinct entries.
@@ -211,7 +272,7 @@ mod tests {
 
     #[test]
     fn fewer_unknown_operations_cover_more() {
-        let mut memo: Memo<Option<i64>> = Memo::new(1, 1, 1 << 20);
+        let mut memo: Memo<Option<i64>> = Memo::new(1, 1, 1 << 20, None);
         assert_eq!(memo.insert(3, &[1, 0b01], &Some(1)), Ok(true));
         assert_eq!(memo.insert(3, &[1, 0b11], &Some(1)), Ok(false));
         assert_eq!(memo.insert(3, &[1, 0b10], &Some(1)), Ok(true));
@@ -221,10 +282,23 @@ mod tests {
 
     #[test]
     fn stops_at_the_budget() {
-        let mut memo: Memo<Option<i64>> = Memo::new(1, 0, 10_000);
+        let mut memo: Memo<Option<i64>> = Memo::new(1, 0, 10_000, None);
         let full = (0..10_000u64).find_map(|n| memo.insert(zobrist(n as usize), &[n], &None).err());
         assert_eq!(full, Some(MemoFull));
         assert!(memo.len() * 40 <= 10_000, "{} entries", memo.len());
+    }
+
+    #[test]
+    fn memos_share_one_pool_and_give_it_back() {
+        let pool: Pool = Arc::new(AtomicUsize::new(100_000));
+        let mut a: Memo<Option<i64>> = Memo::new(1, 0, 1 << 30, Some(pool.clone()));
+        let full = (0..100_000u64).find_map(|n| a.insert(zobrist(n as usize), &[n], &None).err());
+        assert_eq!(full, Some(MemoFull));
+        let mut b: Memo<Option<i64>> = Memo::new(1, 0, 1 << 30, Some(pool.clone()));
+        assert_eq!(b.insert(1, &[1], &None), Err(MemoFull), "a took the pool");
+        drop(a);
+        assert_eq!(pool.load(Ordering::Relaxed), 100_000);
+        assert_eq!(b.insert(1, &[1], &None), Ok(true));
     }
 
     #[test]

@@ -36,19 +36,22 @@ pub use ops::Source;
 use crate::history::{Event, FormatError, History};
 use crate::model::{AppendKv, Model, ModelKind, Register};
 use crate::verdict::{Reason, Verdict};
+use memo::Pool;
 use ops::HistOp;
-use search::{Budget, Found, Span};
+use search::{Budget, Found, Search, Span};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How to check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckOptions {
-    /// The model; `None` picks one from the operation names
-    /// ([`ModelKind::detect`]).
+    /// The built-in model; `None` picks one from the operation names
+    /// ([`ModelKind::detect`]). Ignored by [`check_events_with`], which is
+    /// given its model.
     pub model: Option<ModelKind>,
     /// Wall-clock budget for the whole check; `None` for no limit.
     pub timeout: Option<Duration>,
@@ -104,8 +107,9 @@ pub struct CheckReport {
     /// counterexample.
     #[serde(flatten)]
     pub verdict: Verdict,
-    /// The model checked against.
-    pub model: ModelKind,
+    /// The name of the model checked against: a [`ModelKind`]'s name for
+    /// the built-in models, the caller's for [`check_events_with`].
+    pub model: String,
     /// Client operations in the history.
     pub ops: usize,
     /// Distinct keys.
@@ -173,39 +177,141 @@ impl CheckReport {
     }
 }
 
-/// Checks a history built in memory (error lines are event positions + 1).
+/// Checks a history built in memory (error lines are event positions + 1)
+/// against the built-in model `opts.model` (or the detected one).
 pub fn check_history(history: &History, opts: &CheckOptions) -> Result<CheckReport, FormatError> {
-    check_events(
-        history.events(),
-        &Source {
-            file: "<history>",
-            lines: None,
-        },
-        opts,
-    )
+    check_events(history.events(), &IN_MEMORY, opts)
 }
 
-/// Checks events read from `src` (which names file and lines in errors).
+/// Checks a history built in memory against a model of the caller's own
+/// (`opts.model` is ignored); `model_name` goes into the report.
+pub fn check_history_with<M: Model>(
+    history: &History,
+    model: &M,
+    model_name: &str,
+    opts: &CheckOptions,
+) -> Result<CheckReport, FormatError> {
+    check_events_with(history.events(), &IN_MEMORY, model, model_name, opts)
+}
+
+const IN_MEMORY: Source<'static> = Source {
+    file: "<history>",
+    lines: None,
+};
+
+/// Checks events read from `src` (which names file and lines in errors)
+/// against the built-in model `opts.model` (or the detected one).
 pub fn check_events(
     events: &[Event],
     src: &Source<'_>,
     opts: &CheckOptions,
 ) -> Result<CheckReport, FormatError> {
+    let kind = opts.model.unwrap_or_else(|| {
+        let fs = events
+            .iter()
+            .filter(|e| matches!(e.process, crate::history::Process::Client(_)))
+            .map(|e| e.f.as_str());
+        ModelKind::detect(fs)
+    });
+    let name = kind.name();
+    match kind {
+        ModelKind::Register => check_events_with(events, src, &Register::PLAIN, name, opts),
+        ModelKind::CasRegister | ModelKind::Kv => {
+            check_events_with(events, src, &Register::CAS, name, opts)
+        }
+        ModelKind::AppendKv => check_events_with(events, src, &AppendKv, name, opts),
+    }
+}
+
+/// Checks events read from `src` against any [`Model`], one key at a time:
+/// the entry point for a model from outside this crate. `model_name` names
+/// it in the report (and in `verdict.json`); `opts.model` is ignored.
+///
+/// A grow-only counter, checked per key:
+///
+/// ```
+/// use results::check::{check_history_with, CheckOptions};
+/// use results::model::{Call, Model, Outcome};
+/// use results::{Event, History, Process};
+/// use serde_json::json;
+///
+/// /// `add N` and `read -> total`.
+/// struct Counter;
+///
+/// #[derive(Debug, PartialEq, Eq, Hash)]
+/// enum CounterOp {
+///     Add(i64),
+///     Read(i64),
+/// }
+///
+/// impl Model for Counter {
+///     type State = i64;
+///     type Op = CounterOp;
+///
+///     fn init(&self) -> i64 {
+///         0
+///     }
+///     fn step(&self, total: &i64, op: &CounterOp) -> Option<i64> {
+///         match *op {
+///             CounterOp::Add(n) => Some(total + n),
+///             CounterOp::Read(seen) => (seen == *total).then_some(*total),
+///         }
+///     }
+///     fn is_read_only(&self, op: &CounterOp) -> bool {
+///         matches!(op, CounterOp::Read(_))
+///     }
+///     fn op(&self, call: &Call<'_>) -> Result<Option<CounterOp>, String> {
+///         let int = |v: &serde_json::Value| v.as_i64().ok_or("expected an integer");
+///         match (call.f, call.outcome) {
+///             (_, Outcome::Fail(_)) => Ok(None), // it did not happen
+///             ("add", _) => Ok(Some(CounterOp::Add(int(call.arg)?))),
+///             ("read", Outcome::Ok(v)) => Ok(Some(CounterOp::Read(int(v)?))),
+///             ("read", _) => Ok(None), // a read with no answer constrains nothing
+///             (f, _) => Err(format!("expected add or read, got {f}")),
+///         }
+///     }
+///     fn describe_op(&self, op: &CounterOp) -> String {
+///         format!("{op:?}")
+///     }
+///     fn describe_state(&self, total: &i64) -> String {
+///         total.to_string()
+///     }
+///     fn refusal(&self, total: &i64, op: &CounterOp) -> String {
+///         format!("the total is {total}, not what {op:?} saw")
+///     }
+/// }
+///
+/// let (a, b) = (Process::Client(0), Process::Client(1));
+/// let mut h = History::new();
+/// h.push(1, Event::invoke(a, "add", "c", json!(2)));
+/// h.push(2, Event::ok(a, "add", "c", json!(2)));
+/// h.push(3, Event::invoke(b, "read", "c", json!(null)));
+/// h.push(4, Event::ok(b, "read", "c", json!(2)));
+/// let report = check_history_with(&h, &Counter, "counter", &CheckOptions::default()).unwrap();
+/// assert!(report.verdict.is_valid());
+/// assert_eq!(report.model, "counter");
+///
+/// h.push(5, Event::invoke(b, "read", "c", json!(null)));
+/// h.push(6, Event::ok(b, "read", "c", json!(5)));
+/// let report = check_history_with(&h, &Counter, "counter", &CheckOptions::default()).unwrap();
+/// assert_eq!(report.verdict.exit_code(), 1);
+/// ```
+pub fn check_events_with<M: Model>(
+    events: &[Event],
+    src: &Source<'_>,
+    model: &M,
+    model_name: &str,
+    opts: &CheckOptions,
+) -> Result<CheckReport, FormatError> {
     let start = Instant::now();
     let by_key = ops::operations_by_key(events, src)?;
-    let fs = by_key.values().flatten().map(|o| o.invoke.f.as_str());
-    let model = opts.model.unwrap_or_else(|| ModelKind::detect(fs));
-    let per_key = match model {
-        ModelKind::Register => run(&Register::PLAIN, &by_key, src, opts, start)?,
-        ModelKind::CasRegister | ModelKind::Kv => run(&Register::CAS, &by_key, src, opts, start)?,
-        ModelKind::AppendKv => run(&AppendKv, &by_key, src, opts, start)?,
-    };
+    let per_key = run(model, &by_key, src, opts, start)?;
     let verdict = per_key
         .iter()
         .fold(Verdict::Valid, |v, k| v.merge(k.verdict.clone()));
     Ok(CheckReport {
         verdict,
-        model,
+        model: model_name.to_string(),
         ops: by_key.values().map(Vec::len).sum(),
         keys: by_key.len(),
         elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
@@ -289,28 +395,99 @@ fn run<M: Model>(
     };
     let threads = parallel::threads(requested, prepared.len());
     let cancel = AtomicBool::new(false);
+    // Keys are searched side by side, so their memos share one budget.
+    let pool: Pool = Arc::new(AtomicUsize::new(opts.memory_bytes_max));
     let budget = Budget {
         deadline: opts.timeout.map(|t| start + t),
         timeout: opts.timeout.unwrap_or(Duration::MAX),
-        memory_bytes: opts.memory_bytes_max / threads.max(1),
+        memory_bytes: opts.memory_bytes_max,
         cancel: opts.stop_at_violation.then_some(&cancel),
+        pool: Some(&pool),
     };
-    let sizes: Vec<usize> = prepared.iter().map(|p| p.ops.len()).collect();
-    Ok(parallel::map_largest_first(
-        &prepared,
-        &sizes,
-        threads,
-        |p| {
-            if budget.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                return cancelled(p);
+    let tasks: Vec<KeyTask<M>> = prepared
+        .iter()
+        .map(|p| KeyTask {
+            p,
+            search: None,
+            elapsed: Duration::ZERO,
+        })
+        .collect();
+    Ok(parallel::run_fair(tasks, threads, |task, steps| {
+        if budget.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Some(cancelled(task.p));
+        }
+        let report = task.turn(model, &budget, steps)?;
+        if matches!(report.verdict, Verdict::Invalid(_)) {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        Some(report)
+    }))
+}
+
+/// One key's search between its turns.
+struct KeyTask<'p, 'a, M: Model> {
+    p: &'p Prepared<'a, M>,
+    /// Started at the key's first turn, dropped (and its memory given back)
+    /// once decided.
+    search: Option<Search<'p, M>>,
+    elapsed: Duration,
+}
+
+impl<'p, M: Model> KeyTask<'p, '_, M> {
+    /// Runs the search `steps` further: the key's report once decided.
+    fn turn(&mut self, model: &'p M, budget: &Budget<'p>, steps: u64) -> Option<KeyReport> {
+        let start = Instant::now();
+        let p = self.p;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let search = self
+                .search
+                .get_or_insert_with(|| Search::new(model, &p.ops, &p.spans, *budget));
+            let found = search.run(steps)?;
+            Some((found, search.stats()))
+        }));
+        self.elapsed += start.elapsed();
+        let (verdict, stats) = match outcome {
+            Ok(None) => return None,
+            Ok(Some((found, stats))) => (self.verdict(model, found, budget), stats),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".into());
+                (
+                    Verdict::Unknown(Reason::CheckerPanic { message }),
+                    search::Stats::default(),
+                )
             }
-            let report = check_key(model, p, &budget);
-            if matches!(report.verdict, Verdict::Invalid(_)) {
-                cancel.store(true, Ordering::Relaxed);
-            }
-            report
-        },
-    ))
+        };
+        self.search = None;
+        Some(KeyReport {
+            key: p.key.to_string(),
+            ops: p.total,
+            verdict,
+            elapsed_ms: self.elapsed.as_secs_f64() * 1e3,
+            memo_entries: stats.memo_entries,
+            steps: stats.steps,
+        })
+    }
+
+    fn verdict(&self, model: &M, found: Found<M::State>, budget: &Budget) -> Verdict {
+        let p = self.p;
+        match found {
+            Found::Linearizable => Verdict::Valid,
+            Found::NotLinearizable(stuck) => Verdict::Invalid(Box::new(explain::counterexample(
+                model, p.key, &p.hist, &p.ops, &stuck,
+            ))),
+            Found::OutOfTime => Verdict::Unknown(Reason::Timeout {
+                budget_ms: budget.timeout.as_millis().min(u128::from(u64::MAX)) as u64,
+            }),
+            Found::OutOfMemory => Verdict::Unknown(Reason::Memory {
+                budget_bytes: budget.memory_bytes as u64,
+            }),
+            Found::Cancelled => Verdict::Unknown(Reason::Cancelled),
+        }
+    }
 }
 
 fn cancelled<M: Model>(p: &Prepared<'_, M>) -> KeyReport {
@@ -321,49 +498,5 @@ fn cancelled<M: Model>(p: &Prepared<'_, M>) -> KeyReport {
         elapsed_ms: 0.0,
         memo_entries: 0,
         steps: 0,
-    }
-}
-
-fn check_key<M: Model>(model: &M, p: &Prepared<'_, M>, budget: &Budget) -> KeyReport {
-    let start = Instant::now();
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        search::search(model, &p.ops, &p.spans, budget)
-    }));
-    let (verdict, stats) = match outcome {
-        Ok((found, stats)) => {
-            let verdict = match found {
-                Found::Linearizable => Verdict::Valid,
-                Found::NotLinearizable(stuck) => Verdict::Invalid(Box::new(
-                    explain::counterexample(model, p.key, &p.hist, &p.ops, &stuck),
-                )),
-                Found::OutOfTime => Verdict::Unknown(Reason::Timeout {
-                    budget_ms: budget.timeout.as_millis().min(u128::from(u64::MAX)) as u64,
-                }),
-                Found::OutOfMemory => Verdict::Unknown(Reason::Memory {
-                    budget_bytes: budget.memory_bytes as u64,
-                }),
-                Found::Cancelled => Verdict::Unknown(Reason::Cancelled),
-            };
-            (verdict, stats)
-        }
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "(no message)".into());
-            (
-                Verdict::Unknown(Reason::CheckerPanic { message }),
-                search::Stats::default(),
-            )
-        }
-    };
-    KeyReport {
-        key: p.key.to_string(),
-        ops: p.total,
-        verdict,
-        elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
-        memo_entries: stats.memo_entries,
-        steps: stats.steps,
     }
 }

@@ -1,7 +1,15 @@
-//! Checking keys on several threads: a shared counter hands out keys,
-//! largest first, so one big key does not start last.
+//! Checking many keys fairly, on any number of threads.
+//!
+//! Keys take turns: a shared queue hands out one key at a time, which runs
+//! for a slice of search steps and, if still undecided, goes to the back
+//! of the queue with a slice twice as long. A key that needs `n` steps is so
+//! decided after at most about `4 n` steps of every other key, whatever they
+//! need: no hard key starves the rest, and a violation (which stops the
+//! others) is found about as fast as the easiest violated key allows. On
+//! one thread the order of turns, and so every verdict, is deterministic.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::sync::Mutex;
 
 /// Threads to use: `requested`, or one per core when 0, never more than
 /// there are items.
@@ -11,50 +19,56 @@ pub(crate) fn threads(requested: usize, items: usize) -> usize {
     wanted.min(items).max(1)
 }
 
-/// `f` applied to every item on `threads` threads, items taken in order of
-/// decreasing `size`; results in the items' order.
-pub(crate) fn map_largest_first<T: Sync, R: Send>(
-    items: &[T],
-    size: &[usize],
+/// The search steps of a task's first turn.
+pub(crate) const FIRST_SLICE: u64 = 1 << 12;
+
+/// Runs every task to its end on `threads` threads, in turns:
+/// `turn(task, steps)` advances `task` by at most `steps` and gives its
+/// result once it has one. Results come in the tasks' order.
+pub(crate) fn run_fair<T: Send, R: Send>(
+    tasks: Vec<T>,
     threads: usize,
-    f: impl Fn(&T) -> R + Sync,
+    turn: impl Fn(&mut T, u64) -> Option<R> + Sync,
 ) -> Vec<R> {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(size[i]));
-    if threads <= 1 {
-        let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-        for &i in &order {
-            out[i] = Some(f(&items[i]));
+    let n = tasks.len();
+    let queue: Mutex<VecDeque<(usize, T, u64)>> = Mutex::new(
+        tasks
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (i, t, FIRST_SLICE))
+            .collect(),
+    );
+    let done: Mutex<Vec<Option<R>>> = Mutex::new((0..n).map(|_| None).collect());
+    let work = || loop {
+        // A worker leaves when the queue is empty: every task still out is
+        // held by a worker that puts it back and takes it again.
+        let Some((i, mut task, slice)) =
+            queue.lock().expect("no panics under the lock").pop_front()
+        else {
+            return;
+        };
+        match turn(&mut task, slice) {
+            Some(r) => done.lock().expect("no panics under the lock")[i] = Some(r),
+            None => queue.lock().expect("no panics under the lock").push_back((
+                i,
+                task,
+                slice.saturating_mul(2),
+            )),
         }
-        return out
-            .into_iter()
-            .map(|r| r.expect("every item was mapped"))
-            .collect();
+    };
+    if threads <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(work);
+            }
+        });
     }
-    let next = AtomicUsize::new(0);
-    let done: Vec<Vec<(usize, R)>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        mine.push((i, f(&items[i])));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("checker threads catch their own panics"))
-            .collect()
-    });
-    let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    for (i, r) in done.into_iter().flatten() {
-        out[i] = Some(r);
-    }
-    out.into_iter()
-        .map(|r| r.expect("every item was mapped"))
+    done.into_inner()
+        .expect("no panics under the lock")
+        .into_iter()
+        .map(|r| r.expect("every task ran to its end"))
         .collect()
 }
 
@@ -63,14 +77,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn results_keep_item_order() {
-        let items: Vec<u64> = (0..50).collect();
-        let sizes: Vec<usize> = (0..50).map(|i| (i * 7) % 13).collect();
+    fn results_keep_task_order() {
         for threads in [1, 2, 4] {
-            assert_eq!(
-                map_largest_first(&items, &sizes, threads, |x| x * 2),
-                (0..50).map(|x| x * 2).collect::<Vec<_>>()
-            );
+            // Task i needs i * 5000 steps.
+            let tasks: Vec<(u64, u64)> = (0..50).map(|i| (i, i * 5000)).collect();
+            let out = run_fair(tasks, threads, |(i, left), steps| {
+                *left = left.saturating_sub(steps);
+                (*left == 0).then_some(*i * 2)
+            });
+            assert_eq!(out, (0..50).map(|x| x * 2).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn an_easy_task_is_not_starved_by_a_hard_one() {
+        // One thread: a task of 10^12 steps before one of 10^5 steps.
+        let tasks = vec![(0, 1_000_000_000_000u64), (1, 100_000)];
+        let spent = std::sync::atomic::AtomicU64::new(0);
+        let order = Mutex::new(Vec::new());
+        run_fair(tasks, 1, |(i, left), steps| {
+            let used = steps.min(*left);
+            *left -= used;
+            spent.fetch_add(used, std::sync::atomic::Ordering::Relaxed);
+            if *left > 0 {
+                return None;
+            }
+            order
+                .lock()
+                .unwrap()
+                .push((*i, spent.load(std::sync::atomic::Ordering::Relaxed)));
+            Some(())
+        });
+        let order = order.into_inner().unwrap();
+        assert_eq!(order[0].0, 1);
+        assert!(order[0].1 <= 4 * 100_000 + 2 * FIRST_SLICE, "{order:?}");
     }
 }

@@ -356,6 +356,7 @@ mod tests {
             timeout: Duration::from_secs(10),
             memory_bytes: 1 << 26,
             cancel: None,
+            pool: None,
         };
         let (mut valid, mut dropped, n) = (0, 0, 3000);
         for seed in 0..n {

@@ -7,7 +7,7 @@
 //! operation still open before it was tried, so the last choice is undone.
 //! Operations of unknown outcome return at the end of the history.
 
-use super::memo::{hash_state, zobrist, Memo, MemoFull};
+use super::memo::{hash_state, zobrist, Memo, MemoFull, Pool};
 use super::prune::Pruner;
 use crate::model::Model;
 use std::collections::HashMap;
@@ -30,6 +30,8 @@ pub(crate) struct Budget<'a> {
     pub memory_bytes: usize,
     /// Set when the search is no longer needed (another key failed).
     pub cancel: Option<&'a AtomicBool>,
+    /// The memory all keys' memos share, if they share one.
+    pub pool: Option<&'a Pool>,
 }
 
 /// Where the search got furthest before failing: `prefix` (operation
@@ -263,7 +265,24 @@ struct Frame<S> {
 }
 
 /// Searches for a linearization of `ops` (whose history positions are
-/// `spans`) under `model`.
+/// `spans`) under `model`, to the end.
+#[cfg(test)]
+pub(crate) fn search<M: Model>(
+    model: &M,
+    ops: &[M::Op],
+    spans: &[Span],
+    budget: &Budget,
+) -> (Found<M::State>, Stats) {
+    let mut search = Search::new(model, ops, spans, *budget);
+    let found = search
+        .run(u64::MAX)
+        .expect("a search with no step limit ends");
+    (found, search.stats())
+}
+
+/// A search for a linearization of one key's operations that can be run a
+/// slice of steps at a time, so that many keys can share one thread fairly
+/// (see `schedule`).
 ///
 /// Besides Lowe's memo, three reductions keep the search small, each sound
 /// for any model: reads are placed greedily; a configuration is skipped if a
@@ -273,135 +292,205 @@ struct Frame<S> {
 /// Models that say which states can still grow into a read's value
 /// ([`Model::reachable`]) also get configurations abandoned as soon as a
 /// pending read can no longer be satisfied ([`Pruner`]).
-pub(crate) fn search<M: Model>(
-    model: &M,
-    ops: &[M::Op],
-    spans: &[Span],
-    budget: &Budget,
-) -> (Found<M::State>, Stats) {
-    assert_eq!(ops.len(), spans.len(), "one span per operation");
-    assert!(
-        ops.len() < (u32::MAX as usize - 4) / 2,
-        "too many operations for one key"
-    );
-    let plan = Plan::new(model, ops, spans);
-    let mut list = Entries::new(spans);
-    let words = plan.known_words + plan.unknown_words;
-    let mut lin = Linearized {
-        bits: vec![0; words],
-        hash: 0,
-        known: 0,
-    };
-    let mut memo: Memo<M::State> =
-        Memo::new(plan.known_words, plan.unknown_words, budget.memory_bytes);
-    let mut stack: Vec<Frame<M::State>> = Vec::with_capacity(ops.len());
-    let mut pruner = Pruner::new(model, ops, spans);
-    let mut state = model.init();
-    let mut best: Option<Stuck<M::State>> = None;
-    let mut stats = Stats::default();
-    let mut entry = list.first();
-    let mut pass = Class::ReadOnly;
+pub(crate) struct Search<'a, M: Model> {
+    model: &'a M,
+    ops: &'a [M::Op],
+    spans: &'a [Span],
+    budget: Budget<'a>,
+    plan: Plan,
+    list: Entries,
+    lin: Linearized,
+    memo: Memo<M::State>,
+    stack: Vec<Frame<M::State>>,
+    pruner: Pruner,
+    state: M::State,
+    best: Option<Stuck<M::State>>,
+    stats: Stats,
+    entry: u32,
+    pass: Class,
+}
 
-    let found = loop {
-        if lin.known == plan.known_ops {
-            break Found::Linearizable;
+impl<'a, M: Model> Search<'a, M> {
+    /// A search at its start, under `budget`.
+    pub(crate) fn new(
+        model: &'a M,
+        ops: &'a [M::Op],
+        spans: &'a [Span],
+        budget: Budget<'a>,
+    ) -> Self {
+        assert_eq!(ops.len(), spans.len(), "one span per operation");
+        assert!(
+            ops.len() < (u32::MAX as usize - 4) / 2,
+            "too many operations for one key"
+        );
+        let plan = Plan::new(model, ops, spans);
+        let list = Entries::new(spans);
+        let words = plan.known_words + plan.unknown_words;
+        let lin = Linearized {
+            bits: vec![0; words],
+            hash: 0,
+            known: 0,
+        };
+        let memo = Memo::new(
+            plan.known_words,
+            plan.unknown_words,
+            budget.memory_bytes,
+            budget.pool.cloned(),
+        );
+        let entry = list.first();
+        Search {
+            model,
+            ops,
+            spans,
+            budget,
+            plan,
+            list,
+            lin,
+            memo,
+            stack: Vec::new(),
+            pruner: Pruner::new(model, ops, spans),
+            state: model.init(),
+            best: None,
+            stats: Stats::default(),
+            entry,
+            pass: Class::ReadOnly,
         }
-        stats.steps += 1;
-        if stats.steps & 0x3ff == 0 {
-            if budget.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                break Found::Cancelled;
-            }
-            if stats.steps & 0xfff == 0 && budget.deadline.is_some_and(|d| Instant::now() >= d) {
-                break Found::OutOfTime;
-            }
+    }
+
+    /// The counters so far.
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            memo_entries: self.memo.len(),
+            ..self.stats
         }
-        let mut failed = false;
-        if is_call(entry) {
-            let op = op_of(entry);
-            let class = plan.class[op as usize];
-            let twin = plan.twin[op as usize];
-            let skip = class != pass || (twin != NONE && !lin.has(&plan, twin));
-            if !skip {
-                if let Some(next) = model.step(&state, &ops[op as usize]) {
-                    lin.place(&plan, op);
-                    let hash = lin.hash ^ hash_state(&next).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                    match memo.insert(hash, &lin.bits, &next) {
-                        Ok(true) => {
-                            let before = std::mem::replace(&mut state, next);
-                            stack.push(Frame {
-                                call: entry,
-                                before,
-                            });
-                            list.lift(entry);
-                            pruner.place(op);
-                            entry = list.first();
-                            pass = Class::ReadOnly;
-                            if class == Class::ReadOnly {
-                                continue;
-                            }
-                            let Some(read) = pruner.doomed(model, ops, spans, &state) else {
-                                continue;
-                            };
-                            // A completed read can no longer be placed.
-                            if further(&best, &stack) {
-                                best = Some(stuck(&stack, &state, vec![read], read));
-                            }
-                            failed = true;
-                        }
-                        Ok(false) => {
-                            lin.unplace(&plan, op);
-                            // A read's configuration is covered, and the
-                            // read was the only move worth making here.
-                            failed = class == Class::ReadOnly;
-                        }
-                        Err(MemoFull) => break Found::OutOfMemory,
-                    }
+    }
+
+    /// Runs at most `steps` more steps: the outcome, or `None` if the search
+    /// is not finished yet (call again to go on where it stopped). Must not
+    /// be called again once it returned an outcome.
+    pub(crate) fn run(&mut self, steps: u64) -> Option<Found<M::State>> {
+        let limit = self.stats.steps.saturating_add(steps);
+        let Search {
+            model,
+            ops,
+            spans,
+            budget,
+            plan,
+            list,
+            lin,
+            memo,
+            stack,
+            pruner,
+            state,
+            best,
+            stats,
+            entry,
+            pass,
+        } = self;
+        let (model, ops, spans) = (*model, *ops, *spans);
+        let found = loop {
+            if lin.known == plan.known_ops {
+                break Found::Linearizable;
+            }
+            if stats.steps >= limit {
+                return None;
+            }
+            stats.steps += 1;
+            if stats.steps & 0x3ff == 0 {
+                if budget.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    break Found::Cancelled;
+                }
+                if stats.steps & 0xfff == 0 && budget.deadline.is_some_and(|d| Instant::now() >= d)
+                {
+                    break Found::OutOfTime;
                 }
             }
-            if !failed {
-                entry = list.next[entry as usize];
-                continue;
-            }
-        } else if pass != Class::Unknown {
-            pass = if pass == Class::ReadOnly {
-                Class::Mutating
-            } else {
-                Class::Unknown
-            };
-            entry = list.first();
-            continue;
-        } else if further(&best, &stack) {
-            best = Some(stuck_here(&list, &stack, &state, entry));
-        }
-        // This configuration fails: undo the last choice (and the
-        // configurations a forced read stood for).
-        loop {
-            let Some(frame) = stack.pop() else {
-                let stuck = best.take().unwrap_or_else(|| {
-                    let mut ret = list.first();
-                    while is_call(ret) {
-                        ret = list.next[ret as usize];
+            let mut failed = false;
+            if is_call(*entry) {
+                let op = op_of(*entry);
+                let class = plan.class[op as usize];
+                let twin = plan.twin[op as usize];
+                let skip = class != *pass || (twin != NONE && !lin.has(plan, twin));
+                if !skip {
+                    if let Some(next) = model.step(state, &ops[op as usize]) {
+                        lin.place(plan, op);
+                        let hash = lin.hash ^ hash_state(&next).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                        match memo.insert(hash, &lin.bits, &next) {
+                            Ok(true) => {
+                                let before = std::mem::replace(state, next);
+                                stack.push(Frame {
+                                    call: *entry,
+                                    before,
+                                });
+                                list.lift(*entry);
+                                pruner.place(op);
+                                *entry = list.first();
+                                *pass = Class::ReadOnly;
+                                if class == Class::ReadOnly {
+                                    continue;
+                                }
+                                let Some(read) = pruner.doomed(model, ops, spans, state) else {
+                                    continue;
+                                };
+                                // A completed read can no longer be placed.
+                                if further(best, stack) {
+                                    *best = Some(stuck(stack, state, vec![read], read));
+                                }
+                                failed = true;
+                            }
+                            Ok(false) => {
+                                lin.unplace(plan, op);
+                                // A read's configuration is covered, and the
+                                // read was the only move worth making here.
+                                failed = class == Class::ReadOnly;
+                            }
+                            Err(MemoFull) => break Found::OutOfMemory,
+                        }
                     }
-                    stuck_here(&list, &[], &state, ret)
-                });
-                stats.memo_entries = memo.len();
-                return (Found::NotLinearizable(stuck), stats);
-            };
-            state = frame.before;
-            let op = op_of(frame.call);
-            lin.unplace(&plan, op);
-            list.unlift(frame.call);
-            pruner.unplace(op);
-            let class = plan.class[op as usize];
-            if class != Class::ReadOnly {
-                entry = list.next[frame.call as usize];
-                pass = class;
-                break;
+                }
+                if !failed {
+                    *entry = list.next[*entry as usize];
+                    continue;
+                }
+            } else if *pass != Class::Unknown {
+                *pass = if *pass == Class::ReadOnly {
+                    Class::Mutating
+                } else {
+                    Class::Unknown
+                };
+                *entry = list.first();
+                continue;
+            } else if further(best, stack) {
+                *best = Some(stuck_here(list, stack, state, *entry));
             }
-        }
-    };
-    stats.memo_entries = memo.len();
-    (found, stats)
+            // This configuration fails: undo the last choice (and the
+            // configurations a forced read stood for).
+            loop {
+                let Some(frame) = stack.pop() else {
+                    let stuck = best.take().unwrap_or_else(|| {
+                        let mut ret = list.first();
+                        while is_call(ret) {
+                            ret = list.next[ret as usize];
+                        }
+                        stuck_here(list, &[], state, ret)
+                    });
+                    return Some(Found::NotLinearizable(stuck));
+                };
+                *state = frame.before;
+                let op = op_of(frame.call);
+                lin.unplace(plan, op);
+                list.unlift(frame.call);
+                pruner.unplace(op);
+                let class = plan.class[op as usize];
+                if class != Class::ReadOnly {
+                    *entry = list.next[frame.call as usize];
+                    *pass = class;
+                    break;
+                }
+            }
+        };
+        Some(found)
+    }
 }
 
 /// Whether a failure with `stack` placed got further than `best`.
@@ -449,6 +538,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             memory_bytes: 1 << 24,
             cancel: None,
+            pool: None,
         }
     }
 

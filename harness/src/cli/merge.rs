@@ -1,0 +1,63 @@
+//! `harness merge DIR...`: the sweep directories of N shards into one.
+
+use crate::sweep::merge::{copy_run_dir, merge as merge_shards, read_shard};
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `harness merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' sweep directories (`harness sweep --shard K/N --out
+    /// DIR`), in any order.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged sweep directory goes; it must not hold files yet.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write a JUnit XML report (one test case per seed) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+/// Reads every shard, merges, writes the merged directory and prints its
+/// summary; the exit code is the merged sweep's.
+pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let is_free = std::fs::read_dir(&args.out).map_or(true, |mut d| d.next().is_none());
+    anyhow::ensure!(
+        is_free,
+        "--out {} already holds files: give a new or empty directory",
+        args.out.display()
+    );
+    let shards = args
+        .dirs
+        .iter()
+        .map(|d| read_shard(d))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (mut summary, latencies) = merge_shards(&shards)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    // Kept run directories move along with their results.
+    for result in &mut summary.results {
+        let Some(dir) = &result.dir else { continue };
+        let Some(name) = dir.file_name() else {
+            continue;
+        };
+        let to = args.out.join(name);
+        copy_run_dir(dir, &to)?;
+        result.dir = Some(to);
+    }
+    let rerun = |seed| summary.run_command(seed);
+    super::sweep::write_outputs(
+        &args.out,
+        &summary,
+        &latencies,
+        args.junit.as_deref(),
+        &rerun,
+    )?;
+    println!("merged {} sweep directories", shards.len());
+    print!("{}", summary.to_text(&rerun, &latencies));
+    println!("sweep directory: {}", args.out.display());
+    Ok(ExitCode::from(summary.exit_code()))
+}

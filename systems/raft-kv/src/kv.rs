@@ -1,0 +1,95 @@
+//! The replicated state machine: integer registers by key, plus a
+//! de-duplication table so that a retried request is applied at most once.
+
+use super::proto::{Command, ReplyResult};
+use std::collections::BTreeMap;
+use workloads::RegisterOp;
+
+/// Keys to values, and each client's last applied request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Kv {
+    values: BTreeMap<String, i64>,
+    /// client → (last applied seq, its result).
+    sessions: BTreeMap<u64, (u64, ReplyResult)>,
+}
+
+impl Kv {
+    /// Applies a committed command and returns what the client is told.
+    pub fn apply(&mut self, command: &Command) -> ReplyResult {
+        let Command::Client { client, seq, op } = command else {
+            return ReplyResult::Ok(None);
+        };
+        if let Some((last, result)) = self.sessions.get(client) {
+            if *seq == *last {
+                return result.clone(); // a duplicate: answer as the first time
+            }
+            if *seq < *last {
+                return ReplyResult::Unknown("request superseded by a newer one".into());
+            }
+        }
+        let result = self.execute(op);
+        self.sessions.insert(*client, (*seq, result.clone()));
+        result
+    }
+
+    fn execute(&mut self, op: &RegisterOp) -> ReplyResult {
+        match op {
+            RegisterOp::Read { key } => ReplyResult::Ok(self.read(key)),
+            RegisterOp::Write { key, value } => {
+                self.values.insert(key.clone(), *value);
+                ReplyResult::Ok(None)
+            }
+            RegisterOp::Cas { key, expected, new } => {
+                if self.values.get(key) == Some(expected) {
+                    self.values.insert(key.clone(), *new);
+                    ReplyResult::Ok(None)
+                } else {
+                    ReplyResult::CasMismatch
+                }
+            }
+        }
+    }
+
+    /// The value of `key` (`None`: never written).
+    pub fn read(&self, key: &str) -> Option<i64> {
+        self.values.get(key).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(client: u64, seq: u64, op: RegisterOp) -> Command {
+        Command::Client { client, seq, op }
+    }
+
+    #[test]
+    fn write_cas_and_duplicates() {
+        let mut kv = Kv::default();
+        let write = |v| RegisterOp::Write {
+            key: "x".into(),
+            value: v,
+        };
+        let cas = |e, n| RegisterOp::Cas {
+            key: "x".into(),
+            expected: e,
+            new: n,
+        };
+        assert_eq!(kv.apply(&cmd(1, 1, write(1))), ReplyResult::Ok(None));
+        assert_eq!(kv.apply(&cmd(1, 2, cas(1, 2))), ReplyResult::Ok(None));
+        assert_eq!(kv.read("x"), Some(2));
+        // The same request again is not applied twice.
+        assert_eq!(kv.apply(&cmd(1, 2, cas(1, 2))), ReplyResult::Ok(None));
+        assert_eq!(kv.apply(&cmd(2, 1, cas(1, 3))), ReplyResult::CasMismatch);
+        assert_eq!(kv.apply(&cmd(1, 3, write(7))), ReplyResult::Ok(None));
+        assert_eq!(
+            kv.apply(&cmd(2, 1, cas(1, 3))),
+            ReplyResult::CasMismatch,
+            "cached result"
+        );
+        assert_eq!(kv.read("x"), Some(7));
+        assert_eq!(kv.read("y"), None);
+        assert_eq!(kv.apply(&Command::Noop), ReplyResult::Ok(None));
+    }
+}

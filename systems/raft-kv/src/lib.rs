@@ -1,0 +1,168 @@
+//! The built-in system under test: a Raft-replicated key-value store over
+//! turmoil TCP.
+//!
+//! - [`raft`] and [`leader`]: the sans-IO protocol core (elections with
+//!   randomized timeouts, replication with batching and fast back-off, the
+//!   commit rule, read-index reads, leader redirects);
+//! - [`kv`]: the state machine (registers, with request de-duplication);
+//! - [`storage`]: term, vote and log on the simulated disk, synced before
+//!   anything that depends on them is sent;
+//! - [`node`], [`transport`], [`proto`], [`wire`]: the IO shell, TCP links,
+//!   messages, framing and their binary encoding;
+//! - [`client`]: the client adapter; [`status`]: the observation board;
+//! - [`bugs`]: the planted bugs, each off by default.
+//!
+//! ```no_run
+//! use harness::cluster::Cluster;
+//! use harness::{runner, Scenario};
+//!
+//! let cluster = Cluster::default();
+//! let status = cluster.status();
+//! let outcome = runner::run(&Scenario::without_faults(1), cluster);
+//! assert!(outcome.error.is_none());
+//! println!("leader at the end: {:?}", status.leader());
+//! ```
+
+pub mod bugs;
+pub mod client;
+pub mod config;
+pub mod kv;
+pub mod leader;
+pub mod log;
+pub mod natural;
+pub mod node;
+pub mod proto;
+pub mod raft;
+pub mod status;
+pub mod storage;
+pub mod transport;
+pub mod wire;
+
+#[cfg(test)]
+mod raft_tests;
+#[cfg(test)]
+mod sim_tests;
+#[cfg(test)]
+mod testnet;
+
+pub use bugs::{Bug, Bugs};
+pub use client::ClusterClient;
+pub use config::RaftConfig;
+pub use status::{ClusterStatus, NodeStatus, Role};
+
+use harness::sut::{BugInfo, ClientCtx, NamedSystem, System};
+use harness::{NodeCtx, Scenario};
+use std::future::Future;
+use workloads::{Workload, WorkloadConfig};
+
+/// The built-in Raft KV cluster as a [`System`].
+#[derive(Clone, Debug, Default)]
+pub struct Cluster {
+    /// Timing and batching.
+    pub config: RaftConfig,
+    status: ClusterStatus,
+}
+
+impl Cluster {
+    /// A cluster with this configuration.
+    pub fn new(config: RaftConfig) -> Self {
+        Cluster {
+            config,
+            status: ClusterStatus::default(),
+        }
+    }
+
+    /// The cluster a scenario describes (its `system.config`, or the
+    /// defaults where that is empty).
+    ///
+    /// # Panics
+    /// If `system.config` is not a valid [`RaftConfig`]: the CLI checks it
+    /// first, through [`NamedSystem::build`].
+    pub fn for_scenario(scenario: &Scenario) -> Self {
+        let config = config_of(scenario).unwrap_or_else(|e| panic!("{e}"));
+        Cluster::new(config)
+    }
+
+    /// The observation board every node of this cluster publishes to
+    /// (shared: clone it before handing the cluster to the runner).
+    pub fn status(&self) -> ClusterStatus {
+        self.status.clone()
+    }
+}
+
+impl System for Cluster {
+    type Client = ClusterClient;
+
+    fn node(&self, ctx: NodeCtx) -> impl Future<Output = turmoil::Result> + use<> + 'static {
+        node::run(ctx, self.config.clone(), self.status.clone())
+    }
+
+    fn client(&self, ctx: ClientCtx) -> ClusterClient {
+        ClusterClient::new(ctx, &self.config)
+    }
+
+    fn leader(&self) -> Option<usize> {
+        self.status.leader()
+    }
+
+    fn workload(
+        &self,
+        config: &WorkloadConfig,
+        worker: usize,
+    ) -> Result<Box<dyn Workload>, String> {
+        match config.kind.as_str() {
+            "register" => config.build(worker),
+            other => Err(format!(
+                "the raft system serves the register workload (read, write, cas), not {other:?}"
+            )),
+        }
+    }
+}
+
+impl NamedSystem for Cluster {
+    const NAME: &'static str = "raft";
+    const ABOUT: &'static str =
+        "the built-in Raft-replicated KV store (registers: read, write, cas)";
+    type Config = RaftConfig;
+
+    fn bugs() -> Vec<BugInfo> {
+        Bug::ALL
+            .iter()
+            .map(|bug| BugInfo {
+                name: bug.name().to_string(),
+                about: bug.about().to_string(),
+            })
+            .collect()
+    }
+
+    fn build(_scenario: &Scenario, config: &RaftConfig) -> Result<Self, String> {
+        config.validate()?;
+        Ok(Cluster::new(config.clone()))
+    }
+}
+
+/// The scenario's Raft configuration: `system.config`, defaults where it
+/// is null.
+pub fn config_of(scenario: &Scenario) -> Result<RaftConfig, String> {
+    if scenario.system.config.is_null() {
+        return Ok(RaftConfig::default());
+    }
+    serde_json::from_value(scenario.system.config.clone())
+        .map_err(|e| format!("system.config is not a raft configuration: {e}"))
+}
+
+/// A scenario for the Raft cluster with these planted bugs: `base` with
+/// its system section set.
+pub fn with_bugs(base: Scenario, bugs: impl IntoIterator<Item = Bug>) -> Scenario {
+    let config = RaftConfig {
+        bugs: bugs.into_iter().collect(),
+        ..RaftConfig::default()
+    };
+    Scenario {
+        system: harness::scenario::SystemSpec {
+            name: Cluster::NAME.to_string(),
+            config: serde_json::to_value(config).expect("a RaftConfig serialises"),
+        },
+        ..base
+    }
+}
