@@ -26,7 +26,9 @@ mod timeline;
 
 pub use faults::{fault_windows, FaultWindow};
 pub use html::{Report, ReportInput, HTML_FILE, LATENCY_SVG_FILE, TIMELINE_SVG_FILE};
-pub use plot::{latency_scatter_svg, nines, nines_label, percentile_plot_svg};
+pub use plot::{
+    comparison_plot_svg, latency_scatter_svg, nines, nines_label, percentile_plot_svg, PlotSide,
+};
 pub use timeline::timeline_svg;
 
 use crate::latency::Outcome;
