@@ -17,8 +17,11 @@
 //! let report = Report::render(&input).unwrap();
 //! assert!(report.html.contains(r#"class="fault""#));
 //! assert!(report.html.contains("op ok highlight"));
+//! // The write overlapped the pause: it is in the pause row, none in `none`.
+//! assert!(report.html.contains("<tr><td>write</td><td>pause</td><td class=\"num\">1</td>"));
 //! ```
 
+mod by_fault;
 mod faults;
 mod html;
 mod plot;
