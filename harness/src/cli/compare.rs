@@ -253,23 +253,24 @@ pub fn load(dir: &Path) -> anyhow::Result<Latencies> {
     Ok(merged)
 }
 
-/// A run directory's latencies: from its `history.jsonl` (with the
-/// fault-state groups), else its `latency.hdr` (all ops only).
+/// A run directory's latencies: its `latency.hdr` (else those of its
+/// `history.jsonl`) for all ops, and the fault-state groups from its
+/// `history.jsonl` when it has one.
 fn load_one(dir: &Path) -> anyhow::Result<Option<FaultLatencies>> {
     let history = dir.join("history.jsonl");
-    if history.is_file() {
+    let from_history = if history.is_file() {
         let text = std::fs::read_to_string(&history)
             .with_context(|| format!("cannot read {}", history.display()))?;
         let h = History::from_jsonl(&text, &history.display().to_string())?;
-        return Ok(Some(FaultLatencies::from_history(&h)));
-    }
+        Some(FaultLatencies::from_history(&h))
+    } else {
+        None
+    };
     let hdr = dir.join(HDR_FILE);
     if hdr.is_file() {
         let all = Latencies::read_hdr_file(&hdr)?;
-        return Ok(Some(FaultLatencies {
-            all,
-            groups: Default::default(),
-        }));
+        let groups = from_history.map(|l| l.groups).unwrap_or_default();
+        return Ok(Some(FaultLatencies { all, groups }));
     }
-    Ok(None)
+    Ok(from_history)
 }

@@ -254,7 +254,7 @@ pub fn comparison_plot_svg(sides: &[PlotSide<'_>; 2], options: &Options) -> io::
         for (i, side) in sides.iter().enumerate() {
             if let Some(h) = side.latencies.get(kind, Outcome::Ok) {
                 curves.push(Curve {
-                    label: format!("{kind} ok, {}", side.name),
+                    label: format!("{kind} ok, {}", short(side.name)),
                     colour,
                     dashed: i == 0,
                     points: percentile_curve(h),
@@ -331,6 +331,16 @@ pub fn comparison_plot_svg(sides: &[PlotSide<'_>; 2], options: &Options) -> io::
     Ok(svg)
 }
 
+/// `name` cut to its last 30 characters (behind `…`), to fit the legend.
+fn short(name: &str) -> String {
+    let n = name.chars().count();
+    if n <= 30 {
+        return name.to_string();
+    }
+    let tail: String = name.chars().skip(n - 29).collect();
+    format!("…{tail}")
+}
+
 /// The legend, in its own area right of the chart: one line sample and
 /// label per curve, and what the bands are.
 fn draw_side_legend(
@@ -347,21 +357,7 @@ fn draw_side_legend(
             .map_err(plot_error)?;
         area.draw(&PathElement::new(vec![(18 + gap, y), (34, y)], style))
             .map_err(plot_error)?;
-        let label = if c.label.chars().count() > 44 {
-            let tail: String = c
-                .label
-                .chars()
-                .rev()
-                .take(43)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            format!("…{tail}")
-        } else {
-            c.label.clone()
-        };
-        area.draw(&Text::new(label, (40, y - 7), font.clone()))
+        area.draw(&Text::new(c.label.clone(), (40, y - 7), font.clone()))
             .map_err(plot_error)?;
         y += 22;
     }
