@@ -64,7 +64,7 @@ fn assert_only_whole_runs(out: &Path) -> Value {
         );
         if !entry.path().is_dir() {
             assert!(
-                ["sweep.json", "latency.hdr", "latency.json"].contains(&name.as_str()),
+                ["sweep.json", "latency.hdr", "latency.json", "seeds.hdr"].contains(&name.as_str()),
                 "{name}"
             );
             continue;

@@ -10,7 +10,7 @@ use crate::runner::RunOutcome;
 use crate::scenario::Scenario;
 use anyhow::Context;
 use results::check::CheckReport;
-use results::latency::{self, Latencies};
+use results::latency::{self, by_fault::FaultLatencies};
 use results::store::RunDirWriter;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +25,8 @@ pub fn write_run_dir(
     let writer = RunDirWriter::create(parent, &format!("seed-{}", scenario.seed))
         .with_context(|| format!("cannot create a run directory in {}", parent.display()))?;
     let context = || format!("cannot write the run directory in {}", parent.display());
-    let latencies = Latencies::from_history(&outcome.history);
+    let by_fault = FaultLatencies::from_history(&outcome.history);
+    let latencies = &by_fault.all;
     writer
         .write(
             "config.json",
@@ -36,7 +37,7 @@ pub fn write_run_dir(
         .write("history.jsonl", outcome.history.to_jsonl())
         .with_context(context)?;
     writer
-        .write(latency::JSON_FILE, latencies.to_json())
+        .write(latency::JSON_FILE, by_fault.to_json())
         .with_context(context)?;
     writer
         .write(latency::HDR_FILE, latencies.to_hdr())

@@ -34,6 +34,9 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
+pub mod by_fault;
+pub mod seeds;
+
 /// File name of the histograms in a run or sweep directory.
 pub const HDR_FILE: &str = "latency.hdr";
 /// File name of the percentile summary in a run directory.
@@ -376,16 +379,82 @@ impl Latencies {
     }
 }
 
-fn decode_histogram(encoded: &str) -> Result<Histogram<u64>, String> {
+/// The most significant digits a histogram read from a file may keep: at 4
+/// digits and the widest range a histogram holds about 820,000 counts
+/// (6.5 MB); at 5 it would be eight times that, for one line of a file.
+pub const MAX_SIGNIFICANT_DIGITS: u32 = 4;
+/// The most bytes one histogram may inflate to (its V2 header and payload).
+pub const MAX_INFLATED_BYTES: u64 = 16 << 20;
+
+const V2_COOKIE: u32 = 0x1c84_9303 | 0x10;
+const V2_DEFLATE_COOKIE: u32 = 0x1c84_9304 | 0x10;
+/// Cookie, payload length, normalizing offset, digits, low, high, ratio.
+const V2_HEADER_BYTES: usize = 40;
+
+/// Decodes one base64 histogram (V2, or V2 + deflate), checking every size
+/// field before anything is allocated from it: the deflated stream may
+/// inflate to at most [`MAX_INFLATED_BYTES`], the payload length must match
+/// the bytes present and the precision is at most
+/// [`MAX_SIGNIFICANT_DIGITS`]. (`hdrhistogram`'s own deserializer allocates
+/// whatever the payload length field says, up to 4 GiB.)
+pub(crate) fn decode_histogram(encoded: &str) -> Result<Histogram<u64>, String> {
+    use std::io::Read;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|e| format!("expected a base64 histogram: {e}"))?;
+    let be_u32 = |b: &[u8], at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    };
+    let v2 = match be_u32(&bytes, 0) {
+        Some(V2_COOKIE) => bytes,
+        Some(V2_DEFLATE_COOKIE) => {
+            let deflated_len = be_u32(&bytes, 4).ok_or("expected the deflated length")? as usize;
+            let deflated = bytes.get(8..8 + deflated_len).ok_or_else(|| {
+                format!(
+                    "the deflated length says {deflated_len} bytes, but {} follow",
+                    bytes.len().saturating_sub(8)
+                )
+            })?;
+            let mut inflated = Vec::new();
+            flate2::read::ZlibDecoder::new(deflated)
+                .take(MAX_INFLATED_BYTES + 1)
+                .read_to_end(&mut inflated)
+                .map_err(|e| {
+                    format!("expected a zlib stream after the V2 + deflate cookie: {e}")
+                })?;
+            if inflated.len() as u64 > MAX_INFLATED_BYTES {
+                return Err(format!(
+                    "the histogram inflates to more than {MAX_INFLATED_BYTES} bytes"
+                ));
+            }
+            inflated
+        }
+        _ => return Err("expected an HdrHistogram V2 or V2 + deflate cookie".into()),
+    };
+    if be_u32(&v2, 0) != Some(V2_COOKIE) || v2.len() < V2_HEADER_BYTES {
+        return Err(format!(
+            "expected a V2 histogram header of {V2_HEADER_BYTES} bytes"
+        ));
+    }
+    let payload_len = be_u32(&v2, 4).unwrap_or(u32::MAX) as usize;
+    if payload_len > v2.len() - V2_HEADER_BYTES {
+        return Err(format!(
+            "the payload length says {payload_len} bytes, but {} follow the header",
+            v2.len() - V2_HEADER_BYTES
+        ));
+    }
+    let digits = be_u32(&v2, 12).unwrap_or(u32::MAX);
+    if digits > MAX_SIGNIFICANT_DIGITS {
+        return Err(format!(
+            "the histogram keeps {digits} significant digits; at most {MAX_SIGNIFICANT_DIGITS} are read"
+        ));
+    }
     Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
-        .map_err(|e| format!("expected an HdrHistogram V2 (or V2 + deflate) histogram: {e:?}"))
+        .deserialize(&mut v2.as_slice())
+        .map_err(|e| format!("expected an HdrHistogram V2 histogram: {e:?}"))
 }
 
-fn line_of(bytes: &[u8], offset: usize) -> usize {
+pub(crate) fn line_of(bytes: &[u8], offset: usize) -> usize {
     bytes[..offset.min(bytes.len())]
         .iter()
         .filter(|&&b| b == b'\n')
@@ -394,7 +463,7 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
 }
 
 /// Escapes the characters an interval-log tag cannot hold, and `%`.
-fn escape_tag(f: &str) -> String {
+pub(crate) fn escape_tag(f: &str) -> String {
     let mut out = String::with_capacity(f.len());
     for c in f.chars() {
         match c {
@@ -406,7 +475,7 @@ fn escape_tag(f: &str) -> String {
 }
 
 /// Splits `<escaped f>.<outcome>` back into kind and outcome.
-fn parse_tag(tag: &str) -> Option<(String, Outcome)> {
+pub(crate) fn parse_tag(tag: &str) -> Option<(String, Outcome)> {
     let (f, outcome) = tag.rsplit_once('.')?;
     let outcome = Outcome::parse(outcome)?;
     let mut out = Vec::with_capacity(f.len());

@@ -36,6 +36,14 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         .map(|d| read_shard(d))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let (mut summary, latencies) = merge_shards(&shards)?;
+    // Each shard's per-seed histograms, kept whole (seeds never overlap).
+    let mut per_seed = results::latency::seeds::SeedLatencies::new();
+    for shard in &shards {
+        let path = shard.dir.join(results::latency::seeds::SEEDS_FILE);
+        if path.is_file() {
+            per_seed.merge(&results::latency::seeds::SeedLatencies::read_file(&path)?);
+        }
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     // Kept run directories move along with their results.
@@ -53,6 +61,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         &args.out,
         &summary,
         &latencies,
+        &per_seed,
         args.junit.as_deref(),
         &rerun,
     )?;

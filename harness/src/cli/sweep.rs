@@ -21,6 +21,8 @@ use crate::sweep::{junit, pool};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use results::latency::by_fault::FaultLatencies;
+use results::latency::seeds::{SeedLatencies, SEEDS_FILE};
 use results::latency::Latencies;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -137,10 +139,14 @@ pub fn run_sweep(
     let progress = Progress::new(seeds.len() as u64);
     let mut results = Vec::with_capacity(seeds.len());
     let mut latencies = Latencies::new();
+    let mut per_seed = SeedLatencies::new();
     let mut failures = 0usize;
     let (not_run, wall) = timed(|| {
-        let done = |_, (result, lat): (SeedResult, Latencies)| {
-            latencies.merge(&lat);
+        let done = |_, (result, lat): (SeedResult, FaultLatencies)| {
+            latencies.merge(&lat.all);
+            if !lat.all.is_empty() {
+                per_seed.insert(result.seed, lat);
+            }
             if !result.verdict.is_pass() {
                 failures += 1;
                 progress.failure(&result, &args.scenario);
@@ -164,7 +170,14 @@ pub fn run_sweep(
     let mut summary = SweepSummary::new(range, args.shard, jobs, wall, results, not_run, stopped);
     summary.flags = args.scenario.flags();
     let rerun = |seed| args.scenario.run_command(seed);
-    write_outputs(&out, &summary, &latencies, args.junit.as_deref(), &rerun)?;
+    write_outputs(
+        &out,
+        &summary,
+        &latencies,
+        &per_seed,
+        args.junit.as_deref(),
+        &rerun,
+    )?;
     print!("{}", summary.to_text(&rerun, &latencies));
     println!("sweep directory: {}", out.display());
     Ok(ExitCode::from(summary.exit_code()))
@@ -182,20 +195,25 @@ impl Plan<'_> {
     /// [`Plan::run_seed`], with a panic outside the simulation (which the
     /// runner already catches), e.g. in the checker or the latency summary,
     /// reported as an error of that seed rather than ending the sweep.
-    fn run_seed_guarded(&self, seed: u64) -> (SeedResult, Latencies) {
+    fn run_seed_guarded(&self, seed: u64) -> (SeedResult, FaultLatencies) {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_seed(seed)))
             .unwrap_or_else(|panic| {
                 let message = crate::runner::panic_message(panic.as_ref());
                 let detail = format!("internal error: the harness panicked: {message}");
-                (error_result(seed, detail), Latencies::new())
+                (error_result(seed, detail), FaultLatencies::default())
             })
     }
 
     /// Runs and judges one seed; writes its run directory if it is kept.
-    fn run_seed(&self, seed: u64) -> (SeedResult, Latencies) {
+    fn run_seed(&self, seed: u64) -> (SeedResult, FaultLatencies) {
         let scenario = match self.scenario.to_scenario(seed, self.systems) {
             Ok(s) => s,
-            Err(e) => return (error_result(seed, format!("{e:#}")), Latencies::new()),
+            Err(e) => {
+                return (
+                    error_result(seed, format!("{e:#}")),
+                    FaultLatencies::default(),
+                )
+            }
         };
         let ((outcome, (mut verdict, report)), wall) = timed(|| {
             let outcome = match self.systems.for_scenario(&scenario) {
@@ -223,7 +241,7 @@ impl Plan<'_> {
             wall_s: wall.as_secs_f64(),
             sim_s: outcome.sim_time.as_secs_f64(),
         };
-        (result, Latencies::from_history(&outcome.history))
+        (result, FaultLatencies::from_history(&outcome.history))
     }
 }
 
@@ -322,19 +340,28 @@ fn sweep_dir(out: Option<&Path>, range: SeedRange, shard: Shard) -> anyhow::Resu
     Ok(found.unwrap_or(base)) // the chain is endless: `find` returns Some
 }
 
-/// Writes the merged latencies, `sweep.json` and the JUnit file.
+/// Writes the merged latencies, the per-seed ones (`seeds.hdr`),
+/// `sweep.json` and the JUnit file.
 pub(crate) fn write_outputs(
     out: &Path,
     summary: &SweepSummary,
     latencies: &Latencies,
+    per_seed: &SeedLatencies,
     junit_path: Option<&Path>,
     rerun: &dyn Fn(u64) -> String,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let hdr = out.join(results::latency::HDR_FILE);
     write_whole(&hdr, &latencies.to_hdr())?;
+    // Each seed's histograms, so that `compare` can resample seeds.
+    write_whole(&out.join(SEEDS_FILE), &per_seed.to_hdr())?;
     let json = out.join(results::latency::JSON_FILE);
-    write_whole(&json, latencies.to_json().as_bytes())?;
+    let json_text = if per_seed.is_empty() {
+        latencies.to_json()
+    } else {
+        per_seed.merged().to_json() // with the by-fault-state groups
+    };
+    write_whole(&json, json_text.as_bytes())?;
     let text = serde_json::to_string_pretty(summary)? + "\n";
     write_whole(&out.join(SUMMARY_FILE), text.as_bytes())?;
     if let Some(path) = junit_path {

@@ -7,6 +7,7 @@ use super::plot::latency_scatter_svg;
 use super::timeline::timeline_svg;
 use super::{escape, fault_colour, fault_title, outcome_colour, PENDING_COLOUR};
 use crate::history::{Event, History};
+use crate::latency::by_fault::FaultLatencies;
 use crate::latency::{completed_ops, Latencies, Outcome};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
@@ -76,7 +77,9 @@ impl Report {
         let _ = writeln!(html, "<figure>\n{latency_svg}\n</figure>");
         fault_table(&mut html, &faults);
         highlight_table(&mut html, history, input.highlight);
-        latency_table(&mut html, &Latencies::from_history(history));
+        let by_fault = FaultLatencies::from_history(history);
+        latency_table(&mut html, &by_fault.all);
+        super::by_fault::by_fault_table(&mut html, &by_fault);
         html.push_str("</body>\n</html>\n");
         Ok(Report {
             html,

@@ -17,8 +17,11 @@
 //! let report = Report::render(&input).unwrap();
 //! assert!(report.html.contains(r#"class="fault""#));
 //! assert!(report.html.contains("op ok highlight"));
+//! // The write overlapped the pause: it is in the pause row, none in `none`.
+//! assert!(report.html.contains("<tr><td>write</td><td>pause</td><td class=\"num\">1</td>"));
 //! ```
 
+mod by_fault;
 mod faults;
 mod html;
 mod plot;
@@ -26,7 +29,9 @@ mod timeline;
 
 pub use faults::{fault_windows, FaultWindow};
 pub use html::{Report, ReportInput, HTML_FILE, LATENCY_SVG_FILE, TIMELINE_SVG_FILE};
-pub use plot::{latency_scatter_svg, nines, nines_label, percentile_plot_svg};
+pub use plot::{
+    comparison_plot_svg, latency_scatter_svg, nines, nines_label, percentile_plot_svg, PlotSide,
+};
 pub use timeline::timeline_svg;
 
 use crate::latency::Outcome;

@@ -3,6 +3,9 @@
 
 use super::faults::FaultWindow;
 use super::{fault_colour, outcome_colour};
+use crate::compare::bootstrap::{bootstrap_values, Pairing};
+use crate::compare::{Options, MIN_SEEDS, MIN_TAIL_OPS};
+use crate::latency::seeds::SeedLatencies;
 use crate::latency::{CompletedOp, Latencies, Outcome};
 use hdrhistogram::Histogram;
 use plotters::coord::types::RangedCoordf64;
@@ -155,6 +158,18 @@ fn percentile_curve(h: &Histogram<u64>) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// One side of the comparison plot.
+pub struct PlotSide<'a> {
+    /// Its label (the directory).
+    pub name: &'a str,
+    /// Its merged histograms.
+    pub latencies: &'a Latencies,
+    /// Its per-seed histograms, when it is a sweep that kept them: the
+    /// curve then gets a band, the bootstrap interval over seeds of each
+    /// percentile.
+    pub seeds: Option<&'a SeedLatencies>,
+}
+
 /// Latency by percentile of the `ok` ops of each kind, A dashed and B solid,
 /// on an x axis in percentile nines (the HdrHistogram plot).
 pub fn percentile_plot_svg(
@@ -163,63 +178,199 @@ pub fn percentile_plot_svg(
     name_a: &str,
     name_b: &str,
 ) -> io::Result<String> {
-    let kinds: BTreeSet<&str> = a.kinds().into_iter().chain(b.kinds()).collect();
+    let side = |name, latencies| PlotSide {
+        name,
+        latencies,
+        seeds: None,
+    };
+    comparison_plot_svg(&[side(name_a, a), side(name_b, b)], &Options::default())
+}
+
+/// One curve of the plot, with its band (nines, low ms, high ms).
+struct Curve {
+    label: String,
+    colour: RGBColor,
+    dashed: bool,
+    points: Vec<(f64, f64)>,
+    band: Vec<(f64, f64, f64)>,
+}
+
+/// The band of one side's curve: at nines 0, 0.1, 0.2, … while at least
+/// [`MIN_TAIL_OPS`] ops lie beyond, the central `confidence` share of the
+/// bootstrap replicates of that percentile, seeds resampled.
+fn band(seeds: &SeedLatencies, kind: &str, options: &Options) -> Vec<(f64, f64, f64)> {
+    let hists: Vec<Option<&Histogram<u64>>> = seeds
+        .iter()
+        .map(|(_, l)| l.all.get(kind, Outcome::Ok))
+        .collect();
+    let count: u64 = hists.iter().flatten().map(|h| h.len()).sum();
+    let with_ops = hists.iter().flatten().filter(|h| !h.is_empty()).count();
+    if with_ops < MIN_SEEDS {
+        return Vec::new();
+    }
+    let grid: Vec<f64> = (0..=70)
+        .map(|i| f64::from(i) / 10.0)
+        .take_while(|x| count as f64 * 10f64.powf(-x) >= MIN_TAIL_OPS)
+        .collect();
+    let quantiles: Vec<f64> = grid.iter().map(|x| 1.0 - 10f64.powf(-x)).collect();
+    let name = format!("plot/{kind}.ok");
+    let Some((_, replicates)) = bootstrap_values(
+        &hists,
+        &hists,
+        Pairing::Unpaired,
+        &quantiles,
+        options.resamples,
+        options.bootstrap_seed,
+        &name,
+    ) else {
+        return Vec::new();
+    };
+    let tail = (1.0 - options.confidence) / 2.0;
+    grid.iter()
+        .enumerate()
+        .filter_map(|(qi, &x)| {
+            let mut values: Vec<u64> = replicates.iter().flatten().map(|(a, _)| a[qi]).collect();
+            if values.is_empty() {
+                return None;
+            }
+            values.sort_unstable();
+            let n = values.len();
+            let low = values[((tail * n as f64) as usize).min(n - 1)];
+            let high = values[(((1.0 - tail) * n as f64).ceil() as usize).clamp(1, n) - 1];
+            Some((x, low as f64 / NS_PER_MS, high as f64 / NS_PER_MS))
+        })
+        .collect()
+}
+
+/// Latency (log scale) by percentile (nines) of the `ok` ops of each kind
+/// for both sides, A dashed and B solid; each sweep side with per-seed
+/// histograms gets a shaded band (its bootstrap interval over seeds at
+/// `options.confidence`). The legend stands to the right of the chart.
+pub fn comparison_plot_svg(sides: &[PlotSide<'_>; 2], options: &Options) -> io::Result<String> {
+    let kinds: BTreeSet<&str> = sides.iter().flat_map(|s| s.latencies.kinds()).collect();
     let mut curves = Vec::new();
     for (k, kind) in kinds.iter().enumerate() {
         let colour = rgb(KIND_COLOURS[k % KIND_COLOURS.len()]);
-        for (side, lat, name) in [(0, a, name_a), (1, b, name_b)] {
-            if let Some(h) = lat.get(kind, Outcome::Ok) {
-                curves.push((
-                    format!("{kind} ok, {name}"),
+        for (i, side) in sides.iter().enumerate() {
+            if let Some(h) = side.latencies.get(kind, Outcome::Ok) {
+                curves.push(Curve {
+                    label: format!("{kind} ok, {}", short(side.name)),
                     colour,
-                    side,
-                    percentile_curve(h),
-                ));
+                    dashed: i == 0,
+                    points: percentile_curve(h),
+                    band: side.seeds.map_or_else(Vec::new, |s| band(s, kind, options)),
+                });
             }
         }
     }
-    let all = curves.iter().flat_map(|c| c.3.iter());
-    let (x_max, y_max) = all.fold((1.0f64, 0.001f64), |(x, y), p| (x.max(p.0), y.max(p.1)));
-    let x_max = x_max.ceil().min(7.0);
+    let ys = curves.iter().flat_map(|c| {
+        c.points
+            .iter()
+            .map(|p| p.1)
+            .chain(c.band.iter().flat_map(|b| [b.1, b.2]))
+    });
+    let (y_min, y_max) = ys.fold((f64::INFINITY, 0.001f64), |(lo, hi), y| {
+        (lo.min(y), hi.max(y))
+    });
+    let y_floor = (y_min / 1.5).clamp(0.001, 1.0);
+    let x_max = curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .fold(1.0f64, f64::max)
+        .ceil()
+        .min(7.0);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (900, 500)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1200, 600)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_error)?;
-        let mut chart = ChartBuilder::on(&root)
+        let (plot_area, legend_area) = root.split_horizontally(860);
+        let mut chart = ChartBuilder::on(&plot_area)
             .caption("latency by percentile (ok ops)", ("sans-serif", 18))
             .margin(12)
+            .margin_right(40) // the last nines label is centred on the edge
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(0f64..x_max, 0f64..y_max * 1.05)
+            .build_cartesian_2d(0f64..x_max, (y_floor..y_max * 1.5).log_scale())
             .map_err(plot_error)?;
         chart
             .configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
             .x_labels(x_max as usize + 1)
             .x_label_formatter(&|x| nines_label(*x))
+            .y_label_formatter(&|y| format!("{y}"))
             .x_desc("percentile")
-            .y_desc("latency (ms of simulated time)")
+            .y_desc("latency (ms of simulated time, log scale)")
             .draw()
             .map_err(plot_error)?;
-        for (label, colour, side, points) in curves {
-            let style = colour.stroke_width(2);
-            let drawn = if side == 0 {
+        for c in &curves {
+            if c.band.len() > 1 {
+                let upper = c.band.iter().map(|b| (b.0, b.2));
+                let lower = c.band.iter().rev().map(|b| (b.0, b.1));
+                let outline: Vec<(f64, f64)> = upper.chain(lower).collect();
+                chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        outline,
+                        c.colour.mix(0.15).filled(),
+                    )))
+                    .map_err(plot_error)?;
+            }
+        }
+        for c in &curves {
+            let style = c.colour.stroke_width(2);
+            let points = c.points.iter().map(|&(x, y)| (x, y.max(y_floor)));
+            if c.dashed {
                 chart.draw_series(DashedLineSeries::new(points, 6, 4, style))
             } else {
                 chart.draw_series(LineSeries::new(points, style))
-            };
-            let gap = if side == 0 { 6 } else { 0 };
-            drawn
-                .map_err(plot_error)?
-                .label(label)
-                .legend(move |(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (7, 0)], style)
-                        + PathElement::new(vec![(7 + gap, 0), (20, 0)], style)
-                });
+            }
+            .map_err(plot_error)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        draw_side_legend(&legend_area, &curves, options)?;
         root.present().map_err(plot_error)?;
     }
     Ok(svg)
+}
+
+/// `name` cut to its last 30 characters (behind `…`), to fit the legend.
+fn short(name: &str) -> String {
+    let n = name.chars().count();
+    if n <= 30 {
+        return name.to_string();
+    }
+    let tail: String = name.chars().skip(n - 29).collect();
+    format!("…{tail}")
+}
+
+/// The legend, in its own area right of the chart: one line sample and
+/// label per curve, and what the bands are.
+fn draw_side_legend(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    curves: &[Curve],
+    options: &Options,
+) -> io::Result<()> {
+    let font = ("sans-serif", 13).into_font();
+    let mut y = 50;
+    for c in curves {
+        let style = c.colour.stroke_width(2);
+        let gap = if c.dashed { 6 } else { 0 };
+        area.draw(&PathElement::new(vec![(8, y), (18, y)], style))
+            .map_err(plot_error)?;
+        area.draw(&PathElement::new(vec![(18 + gap, y), (34, y)], style))
+            .map_err(plot_error)?;
+        area.draw(&Text::new(c.label.clone(), (40, y - 7), font.clone()))
+            .map_err(plot_error)?;
+        y += 22;
+    }
+    if curves.iter().any(|c| !c.band.is_empty()) {
+        let note = format!(
+            "bands: {:.0}% bootstrap interval over seeds",
+            options.confidence * 100.0
+        );
+        area.draw(&Text::new(note, (8, y + 4), font.clone()))
+            .map_err(plot_error)?;
+        y += 22;
+    }
+    area.draw(&Text::new("A dashed, B solid", (8, y + 4), font))
+        .map_err(plot_error)?;
+    Ok(())
 }

@@ -11,6 +11,15 @@
 //! | `old-term-commit` | `Raft::counts_old_terms` (leader.rs), asked by the commit rule and by `become_leader` |
 //! | `retry-duplicate` | `ClusterClient::call` (client.rs) |
 //! | `ack-before-fsync` | `Shell::flush` (node.rs) |
+//! | `slow-append` | `Raft::sends_entries_at_once` (leader.rs), asked by `replicate_to_idle` and `on_append_reply` |
+//!
+//! `slow-append` is a planted *slowdown*, not a safety bug: the leader
+//! holds each new entry until its next heartbeat tick (every 50 ms)
+//! instead of sending it at once, as a leader that batches on a timer
+//! does. Every history stays linearizable; writes and cas wait up to a
+//! heartbeat longer. It is not in [`Bug::ALL`] (the detection matrix and
+//! the natural mixes are for bugs the checker finds); `harness compare`
+//! finds it (README, "Compare two versions").
 //!
 //! The two lease bugs also switch on what makes a lease sound in the first
 //! place (a node that heard from a leader refuses votes for an election
@@ -62,6 +71,9 @@ pub enum Bug {
     RetryDuplicate,
     /// Nodes acknowledge appends and votes before syncing them to disk.
     AckBeforeFsync,
+    /// A slowdown, not a safety bug: the leader holds each new entry until
+    /// its next heartbeat tick instead of sending it at once.
+    SlowAppend,
 }
 
 impl Bug {
@@ -76,6 +88,9 @@ impl Bug {
         Bug::AckBeforeFsync,
     ];
 
+    /// The planted slowdowns: bugs that cost latency, never correctness.
+    pub const SLOWDOWNS: [Bug; 1] = [Bug::SlowAppend];
+
     /// The bug's kebab-case name, as on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -86,6 +101,7 @@ impl Bug {
             Bug::OldTermCommit => "old-term-commit",
             Bug::RetryDuplicate => "retry-duplicate",
             Bug::AckBeforeFsync => "ack-before-fsync",
+            Bug::SlowAppend => "slow-append",
         }
     }
 }
@@ -101,6 +117,7 @@ impl Bug {
             Bug::OldTermCommit => "the leader commits earlier terms' entries by counting replicas (no no-op at election)",
             Bug::RetryDuplicate => "the client re-sends a timed-out write or cas under a fresh request id",
             Bug::AckBeforeFsync => "nodes acknowledge appends and votes before syncing them to disk",
+            Bug::SlowAppend => "a slowdown, still linearizable: the leader holds each new entry until its next heartbeat tick (50 ms) instead of sending it at once",
         }
     }
 }
@@ -146,7 +163,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_through_serde_and_clap() {
-        for bug in Bug::ALL {
+        for bug in Bug::ALL.into_iter().chain(Bug::SLOWDOWNS) {
             let json = serde_json::to_string(&bug).unwrap();
             assert_eq!(json, format!("\"{}\"", bug.name()));
             assert_eq!(serde_json::from_str::<Bug>(&json).unwrap(), bug);

@@ -124,8 +124,12 @@ impl Raft {
         out.send.push((peer, msg));
     }
 
-    /// Sends to every follower with no append in flight.
+    /// Sends to every follower with no append in flight (with
+    /// `slow-append`, none: the next heartbeat carries the entries).
     fn replicate_to_idle(&mut self, now: Duration, out: &mut Output) {
+        if !self.sends_entries_at_once() {
+            return;
+        }
         for peer in self.peers() {
             if self.progress[peer].inflight_since.is_none() {
                 self.send_append(now, peer, out);
@@ -175,9 +179,16 @@ impl Raft {
             .pending_reads
             .back()
             .is_some_and(|r| r.round > p.round_sent);
-        if p.next <= self.log.last_index() || wants_round {
+        let has_entries = p.next <= self.log.last_index() && self.sends_entries_at_once();
+        if has_entries || wants_round {
             self.send_append(now, from, out);
         }
+    }
+
+    /// False with the planted slowdown `slow-append`: new entries wait for
+    /// the next heartbeat tick instead of going out at once.
+    fn sends_entries_at_once(&self) -> bool {
+        !self.config.bugs.has(Bug::SlowAppend)
     }
 
     /// Commits the highest index stored on a majority, if the rule allows,

@@ -135,6 +135,7 @@ impl NamedSystem for Cluster {
     fn bugs() -> Vec<BugInfo> {
         Bug::ALL
             .iter()
+            .chain(&Bug::SLOWDOWNS)
             .map(|bug| BugInfo {
                 name: bug.name().to_string(),
                 about: bug.about().to_string(),

@@ -1,0 +1,253 @@
+//! Per-seed histograms: a sweep kept as a sample of seeds, not only as one
+//! merged histogram, so that `compare` can tell a difference between two
+//! versions from the spread between seeds of one.
+//!
+//! One file in a sweep directory, `seeds.hdr`: an HdrHistogram interval log
+//! as `latency.hdr` (see [`super`]), one line per seed, group and op kind
+//! and outcome, tagged `Tag=<seed>/<group>/<f>.<outcome>`, where the group
+//! is `all` (every op), `none` (ops that overlapped no fault) or a fault
+//! kind (see [`super::by_fault`]). Group and `f` are escaped as in
+//! `latency.hdr`, the group's `/` too. A seed with no completed op has no
+//! line. Merging every `all` line of a file gives the sweep's
+//! `latency.hdr`.
+//!
+//! Reading checks every size before allocating from it: the file (at most
+//! [`MAX_FILE_BYTES`]), each tag, and each histogram (see
+//! `latency::decode_histogram`).
+//!
+//! ```
+//! use results::latency::by_fault::FaultLatencies;
+//! use results::latency::seeds::SeedLatencies;
+//! use results::latency::{Latencies, Outcome};
+//!
+//! let mut seeds = SeedLatencies::new();
+//! for seed in [3, 4] {
+//!     let mut lat = FaultLatencies::default();
+//!     lat.all.record("read", Outcome::Ok, 1_000_000 * seed);
+//!     seeds.insert(seed, lat);
+//! }
+//! let back = SeedLatencies::from_hdr(&seeds.to_hdr(), "seeds.hdr").unwrap();
+//! assert_eq!(back, seeds);
+//! assert_eq!(back.merged().all.get("read", Outcome::Ok).unwrap().len(), 2);
+//! ```
+
+use super::by_fault::FaultLatencies;
+use super::{decode_histogram, escape_tag, line_of, Latencies, Outcome, NS_PER_MS};
+use crate::history::FormatError;
+use hdrhistogram::serialization::interval_log::{
+    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, LogIteratorError, Tag,
+};
+use hdrhistogram::serialization::V2DeflateSerializer;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::Duration;
+
+/// File name of the per-seed histograms in a sweep directory.
+pub const SEEDS_FILE: &str = "seeds.hdr";
+/// The largest `seeds.hdr` read (a 10,000-seed sweep writes about 60 MB).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// The longest tag read.
+const MAX_TAG_BYTES: usize = 1024;
+
+/// Each seed's histograms, by seed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SeedLatencies {
+    seeds: BTreeMap<u64, FaultLatencies>,
+}
+
+impl SeedLatencies {
+    /// No seeds.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds seed `seed`'s histograms (merged with any already there).
+    pub fn insert(&mut self, seed: u64, lat: FaultLatencies) {
+        match self.seeds.get_mut(&seed) {
+            Some(old) => old.merge(&lat),
+            None => {
+                self.seeds.insert(seed, lat);
+            }
+        }
+    }
+
+    /// Adds every seed of `other` (e.g. two shards of one sweep).
+    pub fn merge(&mut self, other: &SeedLatencies) {
+        for (&seed, lat) in &other.seeds {
+            self.insert(seed, lat.clone());
+        }
+    }
+
+    /// The seeds, in order, with their histograms.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &FaultLatencies)> {
+        self.seeds.iter().map(|(&s, l)| (s, l))
+    }
+
+    /// Seed `seed`'s histograms.
+    pub fn get(&self, seed: u64) -> Option<&FaultLatencies> {
+        self.seeds.get(&seed)
+    }
+
+    /// Number of seeds.
+    pub fn len(&self) -> usize {
+        self.seeds.len()
+    }
+
+    /// True when there is no seed.
+    pub fn is_empty(&self) -> bool {
+        self.seeds.is_empty()
+    }
+
+    /// Every seed merged into one.
+    pub fn merged(&self) -> FaultLatencies {
+        let mut out = FaultLatencies::default();
+        for lat in self.seeds.values() {
+            out.merge(lat);
+        }
+        out
+    }
+
+    /// Writes `seeds.hdr` as described in the module docs.
+    pub fn write_hdr(&self, mut out: impl Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "#[harness per-seed latency histograms: simulated ns from invoke to completion]"
+        )?;
+        writeln!(
+            out,
+            "#[one histogram per Tag=<seed>/<all|none|fault kind>/<f>.<ok|fail|info>; HdrHistogram V2 + deflate, base64]"
+        )?;
+        writeln!(
+            out,
+            "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\""
+        )?;
+        let mut serializer = V2DeflateSerializer::new();
+        let mut log = IntervalLogWriterBuilder::new()
+            .with_max_value_divisor(NS_PER_MS)
+            .begin_log_with(&mut out, &mut serializer)?;
+        for (seed, lat) in self.iter() {
+            for (group, lat) in lat.iter() {
+                let group = escape_tag(group).replace('/', "%2F");
+                for (f, outcome, h) in lat.iter() {
+                    let tag = format!("{seed}/{group}/{}.{outcome}", escape_tag(f));
+                    let tag = Tag::new(&tag).expect("escape_tag removes what a tag forbids");
+                    log.write_histogram(h, Duration::ZERO, Duration::ZERO, Some(tag))
+                        .map_err(|e| io::Error::other(e.to_string()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes of `seeds.hdr`.
+    pub fn to_hdr(&self) -> Vec<u8> {
+        let mut buf = Vec::new();
+        self.write_hdr(&mut buf)
+            .expect("writing to a Vec cannot fail");
+        buf
+    }
+
+    /// Reads `seeds.hdr` text; `file` names it in errors.
+    pub fn from_hdr(bytes: &[u8], file: &str) -> Result<Self, FormatError> {
+        let error = |offset: usize, message: String| FormatError {
+            file: file.to_string(),
+            line: line_of(bytes, offset),
+            message,
+        };
+        let mut seeds = SeedLatencies::new();
+        for entry in IntervalLogIterator::new(bytes) {
+            let interval = match entry {
+                Ok(LogEntry::Interval(interval)) => interval,
+                Ok(LogEntry::StartTime(_) | LogEntry::BaseTime(_)) => continue,
+                Err(LogIteratorError::ParseError { offset }) => {
+                    return Err(error(offset, "expected a `#` comment or a histogram line `Tag=<seed>/<group>/<f>.<outcome>,<start s>,<length s>,<max>,<base64 histogram>` ending in a newline".into()));
+                }
+            };
+            let encoded = interval.encoded_histogram();
+            let offset = encoded.as_ptr() as usize - bytes.as_ptr() as usize;
+            let (seed, group, f, outcome) = interval
+                .tag()
+                .filter(|tag| tag.as_str().len() <= MAX_TAG_BYTES)
+                .and_then(|tag| parse_seed_tag(tag.as_str()))
+                .ok_or_else(|| {
+                    error(
+                        offset,
+                        format!("expected a tag `Tag=<seed>/<all|none|fault kind>/<f>.<ok|fail|info>` of at most {MAX_TAG_BYTES} bytes on every histogram"),
+                    )
+                })?;
+            let h = decode_histogram(encoded).map_err(|e| error(offset, e))?;
+            let mut one = Latencies::new();
+            one.add(&f, outcome, &h);
+            let mut lat = FaultLatencies::default();
+            lat.add_group(&group, &one);
+            seeds.insert(seed, lat);
+        }
+        Ok(seeds)
+    }
+
+    /// Reads the `seeds.hdr` file at `path`.
+    pub fn read_file(path: &Path) -> Result<Self, FormatError> {
+        let name = path.display().to_string();
+        let error = |message: String| FormatError {
+            file: name.clone(),
+            line: 0,
+            message,
+        };
+        let len = std::fs::metadata(path)
+            .map_err(|e| error(format!("cannot read: {e}")))?
+            .len();
+        if len > MAX_FILE_BYTES {
+            return Err(error(format!(
+                "{len} bytes: expected a per-seed histogram file of at most {MAX_FILE_BYTES} bytes"
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|e| error(format!("cannot read: {e}")))?;
+        Self::from_hdr(&bytes, &name)
+    }
+}
+
+/// Splits `<seed>/<group>/<f>.<outcome>`, undoing the escapes.
+fn parse_seed_tag(tag: &str) -> Option<(u64, String, String, Outcome)> {
+    let (seed, rest) = tag.split_once('/')?;
+    if !seed.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let seed: u64 = seed.parse().ok()?;
+    let (group, rest) = rest.split_once('/')?;
+    let group = unescape(group)?;
+    let (f, outcome) = super::parse_tag(rest)?;
+    (!group.is_empty()).then_some((seed, group, f, outcome))
+}
+
+fn unescape(s: &str) -> Option<String> {
+    // `parse_tag` undoes `%XX` in what precedes `.outcome`.
+    super::parse_tag(&format!("{s}.ok")).map(|(g, _)| g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_round_trip_and_reject_what_is_not_one() {
+        assert_eq!(
+            parse_seed_tag("17/none/read.ok"),
+            Some((17, "none".into(), "read".into(), Outcome::Ok))
+        );
+        assert_eq!(
+            parse_seed_tag("0/a%2Fb/x/y.info"),
+            Some((0, "a/b".into(), "x/y".into(), Outcome::Info))
+        );
+        for bad in [
+            "read.ok",
+            "x/all/read.ok",
+            "+1/all/read.ok",
+            "1//read.ok",
+            "1/all/read.maybe",
+            "99999999999999999999/all/read.ok",
+        ] {
+            assert_eq!(parse_seed_tag(bad), None, "{bad}");
+        }
+    }
+}
