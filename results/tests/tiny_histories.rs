@@ -234,5 +234,9 @@ fn an_old_info_write_explains_a_late_read() {
     assert!(check(events.clone()).verdict.is_valid());
     events.push(invoke(20_001, "read", NIL));
     events.push(ok(20_001, "read", json!(2)));
-    assert_eq!(check(events).verdict.exit_code(), 1, "7 was read last, not 2");
+    assert_eq!(
+        check(events).verdict.exit_code(),
+        1,
+        "7 was read last, not 2"
+    );
 }
