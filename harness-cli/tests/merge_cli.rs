@@ -117,6 +117,12 @@ fn a_run_of_a_system_the_binary_lacks_is_refused() {
         ],
     );
     assert!(run.status.success(), "{run:?}");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("system primary-backup"), "{stdout}");
+    assert!(
+        stdout.contains("faults injected: "),
+        "what happened, not only the mix: {stdout}"
+    );
     let dir = cwd.join("runs/seed-3");
     let replay = harness_in(&cwd, &["replay", dir.to_str().unwrap(), "--log", "off"]);
     assert!(
