@@ -25,3 +25,53 @@ fn a_written_out_schedule_replays_to_the_same_history() {
     let b = std::fs::read(cwd.join("explicit/seed-11/history.jsonl")).unwrap();
     assert!(a == b, "the written-out schedule ran a different history");
 }
+
+#[test]
+fn a_replay_at_info_tells_the_faults_and_the_counterexample_in_time_order() {
+    let cwd = cli_support::scratch("harness-schedule-cli", "story");
+    let args = [
+        "run",
+        "--seed",
+        "32",
+        "--system",
+        "primary-backup",
+        "--bug",
+        "reply-after-first-ack",
+    ];
+    let run = harness_in(&cwd, &args);
+    assert_eq!(run.status.code(), Some(1), "seed 32 finds the bug: {run:?}");
+    let verdict: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(cwd.join("runs/seed-32/verdict.json")).unwrap(),
+    )
+    .unwrap();
+    let closed_by = verdict["counterexample"]["closed_by"]
+        .as_u64()
+        .or_else(|| verdict["closed_by"].as_u64())
+        .expect("the counterexample names the event that closes it");
+    let replay = harness_in(&cwd, &["replay", "runs/seed-32", "--log", "info"]);
+    assert_eq!(replay.status.code(), Some(0), "{replay:?}");
+    let log = String::from_utf8_lossy(&replay.stderr);
+    assert!(
+        log.contains("crash-start at"),
+        "fault starts are traced:\n{log}"
+    );
+    assert!(log.contains("crash-end at"), "and their heals");
+    assert!(
+        log.contains(&format!("index={closed_by} ")),
+        "the counterexample's closing op #{closed_by} is traced"
+    );
+    let indices: Vec<u64> = log
+        .lines()
+        .filter_map(|l| l.split("index=").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert!(
+        indices.len() > 1000,
+        "every op is traced: {}",
+        indices.len()
+    );
+    assert!(
+        indices.windows(2).all(|w| w[0] < w[1]),
+        "faults and ops come in history (time) order"
+    );
+}

@@ -292,8 +292,11 @@ impl FaultExecutor {
     }
 
     fn record(&self, now: Duration, f: &str, value: Value) {
-        let event = Event::nemesis(f, value);
-        self.history.borrow_mut().push(now.as_nanos() as u64, event);
+        let index = self
+            .history
+            .borrow_mut()
+            .push(now.as_nanos() as u64, Event::nemesis(f, value.clone()));
+        crate::trace::fault_event(index, now, f, &value);
     }
 }
 

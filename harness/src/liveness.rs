@@ -127,6 +127,7 @@ impl FinalReads {
 
     fn record(&self, event: results::Event) {
         let now = sim_now().as_nanos() as u64;
-        self.history.borrow_mut().push(now, event);
+        let index = self.history.borrow_mut().push(now, event);
+        crate::trace::op_event(&self.history.borrow(), index);
     }
 }

@@ -424,7 +424,8 @@ impl Worker {
 
     fn record(&self, event: Event) {
         let now = crate::clock::sim_now().as_nanos() as u64;
-        self.history.borrow_mut().push(now, event);
+        let index = self.history.borrow_mut().push(now, event);
+        crate::trace::op_event(&self.history.borrow(), index);
     }
 }
 

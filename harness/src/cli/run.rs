@@ -48,9 +48,15 @@ pub struct ReplayArgs {
     /// A run directory written by `harness run`.
     pub dir: PathBuf,
     /// Tracing filter for the replay, e.g. `debug` (default: RUST_LOG, else
-    /// `info`); `off` for none.
+    /// `info`); `off` for none. At `info` the replay shows every fault
+    /// start and heal, every client op's invoke and completion, and the
+    /// nodes' own events, in time order.
     #[arg(long)]
     pub log: Option<String>,
+    /// Trace only the client ops of this key (faults and node events are
+    /// shown whatever their key).
+    #[arg(long, value_name = "KEY")]
+    pub log_key: Option<String>,
 }
 
 /// `harness run`: simulate, write the run directory, print a summary.
@@ -138,6 +144,9 @@ pub fn replay(args: ReplayArgs, systems: &Systems) -> anyhow::Result<ExitCode> {
         .or_else(|| std::env::var("RUST_LOG").ok())
         .unwrap_or("info".into());
     crate::trace::init(Some(&filter)).map_err(anyhow::Error::msg)?;
+    if let Some(key) = &args.log_key {
+        crate::trace::only_key(key);
+    }
     println!(
         "replaying seed {} from {}",
         scenario.seed,
