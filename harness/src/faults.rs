@@ -58,14 +58,7 @@ impl FaultExecutor {
         if !scenario.nemesis.is_active() {
             return None;
         }
-        let target = Target {
-            nodes: scenario.nodes,
-            deadline_ms: scenario.deadline_ms,
-            horizon_ms: scenario.sim_ms_max,
-        };
-        let schedule = Schedule::draw(&scenario.nemesis, target, &mut |kind| {
-            seeds.stream("nemesis", kind.stream())
-        });
+        let schedule = schedule_of(scenario, seeds);
         Some(FaultExecutor {
             actions: schedule.actions,
             next: 0,
@@ -302,6 +295,49 @@ impl FaultExecutor {
         let event = Event::nemesis(f, value);
         self.history.borrow_mut().push(now.as_nanos() as u64, event);
     }
+}
+
+/// The fault schedule of `scenario`, as its executor draws it.
+fn schedule_of(scenario: &Scenario, seeds: Seeds) -> Schedule {
+    let target = Target {
+        nodes: scenario.nodes,
+        deadline_ms: scenario.deadline_ms,
+        horizon_ms: scenario.sim_ms_max,
+    };
+    Schedule::draw(&scenario.nemesis, target, &mut |kind| {
+        seeds.stream("nemesis", kind.stream())
+    })
+}
+
+/// `scenario` with its faults written out: the nemesis config of a run
+/// whose `history` this scenario produced, with no nemesis drawing and
+/// every fault that started as a scripted one (time, target, duration),
+/// in the order they started. It runs the same history as `scenario`.
+///
+/// A run in which no fault started keeps its config as it is (an empty
+/// script would turn the final heal and reads off).
+pub fn with_explicit_schedule(scenario: &Scenario, history: &History) -> Scenario {
+    let started = history
+        .events()
+        .iter()
+        .filter(|e| e.process == results::Process::Nemesis && e.f.ends_with("-start"))
+        .count();
+    if started == 0 || !scenario.nemesis.is_active() {
+        return scenario.clone();
+    }
+    let schedule = schedule_of(scenario, Seeds::new(scenario.seed));
+    let script = schedule
+        .starts()
+        .take(started)
+        .map(|a| nemeses::Timed {
+            at_ms: a.at_ms,
+            fault: a.fault.clone(),
+        })
+        .collect();
+    let mut explicit = scenario.clone();
+    explicit.nemesis.kinds.clear();
+    explicit.nemesis.script = script;
+    explicit
 }
 
 fn insert(value: &mut Value, key: &str, item: Value) {

@@ -4,7 +4,8 @@
 //! `latency.json` and `latency.hdr`, `verdict.json` when the history was
 //! checked, and `report.html` when the run failed. The directory is
 //! written under a temporary name and renamed into place, so a reader
-//! never sees half of one.
+//! never sees half of one; a failing run's report is added after the
+//! rename, titled with the directory's final name.
 
 use crate::runner::RunOutcome;
 use crate::scenario::Scenario;
@@ -50,10 +51,13 @@ pub fn write_run_dir(
     let failed = outcome.error.is_some()
         || outcome.liveness.is_some()
         || report.is_none_or(|r| !r.verdict.is_valid());
+    let dir = writer.commit().with_context(context)?;
+    // The report is written in place, once the directory has its final
+    // name: that name is its title.
     if failed {
-        crate::cli::write_report(writer.dir(), &[])?;
+        crate::cli::write_report(&dir, &[])?;
     }
-    writer.commit().with_context(context)
+    Ok(dir)
 }
 
 /// Reads a run directory's `config.json` (or any scenario file); errors

@@ -1,7 +1,7 @@
 //! Benchmark of the linearizability checker.
 //!
 //! ```text
-//! cargo run --release -p results --example bench_checker [PORCUPINE_DIR] [--porcupine-only] [--threads N]
+//! cargo run --release -p results --example bench_checker [PORCUPINE_DIR] [--porcupine-only | --long-only] [--threads N]
 //! ```
 //!
 //! `--threads 1` checks on one thread and compares with Porcupine's
@@ -15,7 +15,11 @@
 //!    Porcupine's `baseline.tsv`.
 //! 2. A generated linearizable history of 100,000 ops over 10 keys at
 //!    concurrency 10 (1% `info`): check time and memo size.
-//! 3. A generated linearizable append-kv history of 20,000 ops over 10 keys
+//! 3. Long histories: 1,000,000 ops on one key at concurrency 10 (1%
+//!    `info`; target <= 5 s and <= 1 GiB peak resident memory, as the
+//!    process's `VmHWM`), and 100,000 ops over 10 keys at concurrency 10
+//!    (target <= 1 s), each on one thread.
+//! 4. A generated linearizable append-kv history of 20,000 ops over 10 keys
 //!    at concurrency about 10, 5% `info` (half of them never took effect).
 
 #[path = "../tests/support/generate.rs"]
@@ -149,6 +153,43 @@ fn porcupine(dir: &Path, threads: usize) {
     );
 }
 
+/// The process's peak resident memory, in MiB (Linux), or 0.
+fn peak_rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+fn long(ops: usize, keys: usize, target_ms: f64) {
+    let shape = generate::Shape {
+        ops,
+        keys,
+        concurrency: 10,
+        info_rate: 0.01,
+        values: 5,
+    };
+    let history = generate::linearizable(&shape, 13);
+    let opts = CheckOptions {
+        threads: 1,
+        ..CheckOptions::default()
+    };
+    let t = Instant::now();
+    let report = results::check_history(&history, &opts).expect("well-formed");
+    let elapsed = t.elapsed();
+    let memo: usize = report.per_key.iter().map(|k| k.memo_entries).sum();
+    println!(
+        "LONG {} ops, {} keys, concurrency 10, 1% info, one thread: {} in {:.1} ms (target <= {target_ms} ms; {memo} memo entries; peak RSS so far {} MiB)",
+        report.ops,
+        report.keys,
+        report.verdict.word(),
+        elapsed.as_secs_f64() * 1e3,
+        peak_rss_mib()
+    );
+}
+
 fn generated() {
     let shape = generate::Shape {
         ops: 100_000,
@@ -264,7 +305,13 @@ fn main() {
     } else {
         println!("SKIP porcupine: {} not found", dir.display());
     }
+    if args.iter().any(|a| a == "--long-only") {
+        long(1_000_000, 1, 5000.0);
+        return;
+    }
     if !only {
+        long(100_000, 10, 1000.0);
+        long(1_000_000, 1, 5000.0);
         generated();
         generated_append();
     }

@@ -35,3 +35,13 @@ pub struct ModelChecker<M> {
     /// The model.
     pub model: M,
 }
+
+impl<M: results::model::Model + Send + 'static> HistoryChecker for ModelChecker<M> {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn check(&self, history: &History, opts: &CheckOptions) -> Result<CheckReport, FormatError> {
+        results::check::check_history_with(history, &self.model, &self.name, opts)
+    }
+}

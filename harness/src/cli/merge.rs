@@ -56,17 +56,12 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         copy_run_dir(dir, &to)?;
         result.dir = Some(to);
     }
-    let rerun = |seed| summary.run_command(seed);
-    super::sweep::write_outputs(
-        &args.out,
-        &summary,
-        &latencies,
-        &per_seed,
-        args.junit.as_deref(),
-        &rerun,
-    )?;
     println!("merged {} sweep directories", shards.len());
-    print!("{}", summary.to_text(&rerun, &latencies));
-    println!("sweep directory: {}", args.out.display());
+    let outputs = super::sweep::Outputs {
+        latencies: &latencies,
+        per_seed: &per_seed,
+        junit: args.junit.as_deref(),
+    };
+    super::sweep::finish(&args.out, &summary, &outputs)?;
     Ok(ExitCode::from(summary.exit_code()))
 }

@@ -35,6 +35,7 @@ pub mod registry;
 mod report;
 mod run;
 pub mod scenario_args;
+mod schedule;
 pub mod sweep;
 
 pub use registry::{SystemEntry, Systems};
@@ -72,6 +73,9 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Re-run a saved run from its config.json and compare the histories.
     Replay(run::ReplayArgs),
+    /// Write a run's faults out as an explicit schedule: a scenario that
+    /// `run --scenario` runs to the same history, to edit or shrink.
+    Schedule(schedule::ScheduleArgs),
     /// Combine the sweep directories of N shards into one, as if one
     /// machine had run the whole range.
     Merge(merge::MergeArgs),
@@ -150,6 +154,7 @@ impl App {
             Command::Sweep(args) => sweep::sweep(args, systems),
             Command::Replay(args) => run::replay(args, systems),
             Command::Merge(args) => merge::merge(args),
+            Command::Schedule(args) => schedule::schedule(args),
             Command::Check(args) => check::check(args),
             Command::Compare(args) => compare::compare(args),
             Command::Report(args) => report::report(args),

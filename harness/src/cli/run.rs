@@ -180,6 +180,25 @@ fn print_summary(outcome: &RunOutcome, wall: Duration) {
         wall.as_secs_f64(),
         outcome.sim_time.as_secs_f64() / wall.as_secs_f64().max(1e-9),
     );
+    println!("faults injected: {}", faults_started(&outcome.history));
+}
+
+/// What the nemeses actually did, per kind: `pause×3 crash×1`, or `none`
+/// (the mix printed before the run gives weights, not what happened).
+pub(crate) fn faults_started(history: &results::History) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for e in history.events() {
+        if e.process == Process::Nemesis {
+            if let Some(kind) = e.f.strip_suffix("-start") {
+                *counts.entry(kind).or_default() += 1;
+            }
+        }
+    }
+    if counts.is_empty() {
+        return "none".into();
+    }
+    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k}×{n}")).collect();
+    parts.join(" ")
 }
 
 /// A seed for a run that was given none: wall-clock entropy, outside the

@@ -169,17 +169,12 @@ pub fn run_sweep(
     };
     let mut summary = SweepSummary::new(range, args.shard, jobs, wall, results, not_run, stopped);
     summary.flags = args.scenario.flags();
-    let rerun = |seed| args.scenario.run_command(seed);
-    write_outputs(
-        &out,
-        &summary,
-        &latencies,
-        &per_seed,
-        args.junit.as_deref(),
-        &rerun,
-    )?;
-    print!("{}", summary.to_text(&rerun, &latencies));
-    println!("sweep directory: {}", out.display());
+    let outputs = Outputs {
+        latencies: &latencies,
+        per_seed: &per_seed,
+        junit: args.junit.as_deref(),
+    };
+    finish(&out, &summary, &outputs)?;
     Ok(ExitCode::from(summary.exit_code()))
 }
 
@@ -340,16 +335,39 @@ fn sweep_dir(out: Option<&Path>, range: SeedRange, shard: Shard) -> anyhow::Resu
     Ok(found.unwrap_or(base)) // the chain is endless: `find` returns Some
 }
 
-/// Writes the merged latencies, the per-seed ones (`seeds.hdr`),
-/// `sweep.json` and the JUnit file.
-pub(crate) fn write_outputs(
+/// What a sweep (or a merge of sweeps) writes beside `sweep.json`.
+pub(crate) struct Outputs<'a> {
+    /// The merged latency histograms.
+    pub latencies: &'a Latencies,
+    /// Each seed's histograms (`seeds.hdr`).
+    pub per_seed: &'a SeedLatencies,
+    /// Where the JUnit report goes, if anywhere.
+    pub junit: Option<&'a Path>,
+}
+
+/// Writes the sweep directory's files and prints the summary, with the
+/// `harness run` line of each failing seed.
+pub(crate) fn finish(
     out: &Path,
     summary: &SweepSummary,
-    latencies: &Latencies,
-    per_seed: &SeedLatencies,
-    junit_path: Option<&Path>,
+    outputs: &Outputs<'_>,
+) -> anyhow::Result<()> {
+    let rerun = |seed| summary.run_command(seed);
+    write_outputs(out, summary, outputs, &rerun)?;
+    print!("{}", summary.to_text(&rerun, outputs.latencies));
+    println!("sweep directory: {}", out.display());
+    Ok(())
+}
+
+/// Writes the merged latencies, the per-seed ones (`seeds.hdr`),
+/// `sweep.json` and the JUnit file.
+fn write_outputs(
+    out: &Path,
+    summary: &SweepSummary,
+    outputs: &Outputs<'_>,
     rerun: &dyn Fn(u64) -> String,
 ) -> anyhow::Result<()> {
+    let (latencies, per_seed, junit_path) = (outputs.latencies, outputs.per_seed, outputs.junit);
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let hdr = out.join(results::latency::HDR_FILE);
     write_whole(&hdr, &latencies.to_hdr())?;

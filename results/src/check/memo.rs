@@ -85,26 +85,74 @@ pub(crate) fn zobrist(op: usize) -> u64 {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct MemoFull;
 
-/// A set of (bitset, state) pairs with open addressing. Entries live in
-/// parallel flat vectors; the slot table holds entry numbers plus one.
+/// Where the placed count of each class of interchangeable unknown
+/// operations sits in the packed words of a configuration: a field of
+/// `width` bits at `shift` in word `word`, never crossing a word.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Field {
+    pub word: u32,
+    pub shift: u32,
+    pub mask: u64,
+}
+
+/// Lays out one counter per class, each wide enough for `sizes[c]`: the
+/// fields and the number of words.
+pub(crate) fn layout(sizes: &[u32]) -> (Vec<Field>, usize) {
+    let (mut word, mut shift) = (0u32, 0u32);
+    let fields = sizes
+        .iter()
+        .map(|&n| {
+            let width = 32 - n.leading_zeros();
+            if shift + width > 64 {
+                word += 1;
+                shift = 0;
+            }
+            let f = Field {
+                word,
+                shift,
+                mask: (1u64 << width) - 1,
+            };
+            shift += width;
+            f
+        })
+        .collect();
+    let words = if sizes.is_empty() {
+        0
+    } else {
+        word as usize + 1
+    };
+    (fields, words)
+}
+
+/// A set of configurations with open addressing: each is a model state and
+/// a key of two parts, stored flat so that the search loop allocates only
+/// when a table grows.
 ///
-/// A bitset has two parts: `known` words (operations that completed) and
-/// `unknown` words (operations of unknown outcome). A configuration is
-/// already covered if an entry has the same state and known part and an
-/// unknown part that is a subset of its: with fewer unknown operations
-/// placed, that entry could do everything this one can (the rest can always
-/// be placed last, i.e. never).
+/// - The *known* part names the completed operations linearized. Its length
+///   varies: the search passes only the window of words from the first one
+///   not yet full to the last one not empty (the words before it are all
+///   ones, and its first word is the window's start), so an entry costs
+///   what the open window of operations costs, not the whole history.
+/// - The *unknown* part (fixed length) counts, for each class of
+///   interchangeable operations of unknown outcome, how many are placed (in
+///   invoke order, so the count says which). A configuration is already
+///   covered if an entry has the same state and known part and no more of
+///   each class placed: with fewer unknown operations placed, that entry
+///   could do everything this one can (the rest can always be placed last,
+///   i.e. never).
 pub(crate) struct Memo<S> {
-    words: usize,
-    known: usize,
+    fields: Vec<Field>,
+    unknown_words: usize,
     slots: Vec<u32>,
     hashes: Vec<u64>,
     states: Vec<S>,
-    bits: Vec<u64>,
-    entries_max: usize,
-    per_entry: usize,
+    /// Where each entry's key starts in `keys` (it ends where the next
+    /// starts).
+    starts: Vec<usize>,
+    keys: Vec<u64>,
+    budget_bytes: usize,
     pool: Option<Pool>,
-    /// Bytes taken from `pool`, given back on drop.
+    /// Bytes charged, against `budget_bytes` and taken from `pool`.
     taken: usize,
 }
 
@@ -117,58 +165,26 @@ impl<S> Drop for Memo<S> {
 }
 
 impl<S: Eq> Memo<S> {
-    /// An empty memo for bitsets of `known + unknown` 64-bit words that will
-    /// hold at most about `budget_bytes` bytes, and no more than `pool` (if
-    /// any) has left.
+    /// An empty memo whose unknown parts are laid out as `fields` in
+    /// `unknown_words` words, that will hold at most about `budget_bytes`
+    /// bytes, and no more than `pool` (if any) has left.
     pub(crate) fn new(
-        known: usize,
-        unknown: usize,
+        fields: Vec<Field>,
+        unknown_words: usize,
         budget_bytes: usize,
         pool: Option<Pool>,
     ) -> Self {
-        let words = known + unknown;
-        // Per entry: its bits, hash and state, and two slots (load <= 1/2).
-        let per_entry = words * 8 + 8 + std::mem::size_of::<S>() + 2 * 4;
-        let entries_max = (budget_bytes / per_entry).min(u32::MAX as usize - 1);
         Memo {
-            words,
-            known,
+            fields,
+            unknown_words,
             slots: vec![0; 1024],
             hashes: Vec::new(),
             states: Vec::new(),
-            bits: Vec::new(),
-            entries_max,
-            per_entry,
+            starts: vec![0],
+            keys: Vec::new(),
+            budget_bytes,
             pool,
             taken: 0,
-        }
-    }
-
-    /// Takes up to `want` entries' worth of bytes from the pool (at least
-    /// one entry, or none at all): the number of entries granted.
-    fn take(&mut self, want: usize) -> usize {
-        let Some(pool) = &self.pool else {
-            return want;
-        };
-        let mut left = pool.load(Ordering::Relaxed);
-        loop {
-            let grant = want.min(left / self.per_entry);
-            if grant == 0 {
-                return 0;
-            }
-            let bytes = grant * self.per_entry;
-            match pool.compare_exchange_weak(
-                left,
-                left - bytes,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    self.taken += bytes;
-                    return grant;
-                }
-                Err(now) => left = now,
-            }
         }
     }
 
@@ -177,63 +193,109 @@ impl<S: Eq> Memo<S> {
         self.states.len()
     }
 
-    /// Adds (`bits`, `state`) whose hash (of the known part and the state)
-    /// is `hash`; `Ok(false)` if an entry already covers it.
+    /// Charges `bytes` against the budget and the pool: false if either has
+    /// too little left.
+    fn charge(&mut self, bytes: usize) -> bool {
+        if self.taken + bytes > self.budget_bytes {
+            return false;
+        }
+        if let Some(pool) = &self.pool {
+            let mut left = pool.load(Ordering::Relaxed);
+            loop {
+                if left < bytes {
+                    return false;
+                }
+                match pool.compare_exchange_weak(
+                    left,
+                    left - bytes,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => break,
+                    Err(now) => left = now,
+                }
+            }
+        }
+        self.taken += bytes;
+        true
+    }
+
+    /// True if unknown part `stored` has no more of any class placed than
+    /// `new`.
     #[inline]
-    pub(crate) fn insert(&mut self, hash: u64, bits: &[u64], state: &S) -> Result<bool, MemoFull>
+    fn covers(&self, stored: &[u64], new: &[u64]) -> bool {
+        stored == new
+            || self.fields.iter().all(|f| {
+                let (w, s) = (f.word as usize, f.shift);
+                (stored[w] >> s) & f.mask <= (new[w] >> s) & f.mask
+            })
+    }
+
+    /// Adds the configuration (`known` ++ `unknown`, `state`) whose hash (of
+    /// the known part and the state) is `hash`; `Ok(false)` if an entry
+    /// already covers it.
+    #[inline]
+    pub(crate) fn insert(
+        &mut self,
+        hash: u64,
+        known: &[u64],
+        unknown: &[u64],
+        state: &S,
+    ) -> Result<bool, MemoFull>
     where
         S: Clone,
     {
-        debug_assert_eq!(bits.len(), self.words);
+        debug_assert_eq!(unknown.len(), self.unknown_words);
         let mask = self.slots.len() - 1;
         let mut i = (hash >> 20) as usize & mask;
+        let len = known.len() + unknown.len();
         loop {
             let slot = self.slots[i];
             if slot == 0 {
                 break;
             }
             let e = (slot - 1) as usize;
-            if self.hashes[e] == hash && self.states[e] == *state {
-                let stored = &self.bits[e * self.words..(e + 1) * self.words];
-                let (k, u) = stored.split_at(self.known);
-                if *k == bits[..self.known]
-                    && u.iter().zip(&bits[self.known..]).all(|(s, b)| s & !b == 0)
-                {
+            let (from, to) = (self.starts[e], self.starts[e + 1]);
+            if self.hashes[e] == hash && to - from == len && self.states[e] == *state {
+                let (k, u) = self.keys[from..to].split_at(known.len());
+                if k == known && self.covers(u, unknown) {
                     return Ok(false);
                 }
             }
             i = (i + 1) & mask;
         }
         let e = self.states.len();
-        if e >= self.entries_max {
+        if e == u32::MAX as usize - 1 {
             return Err(MemoFull);
         }
-        if e == self.states.capacity() && !self.reserve() {
-            return Err(MemoFull);
+        if e == self.states.capacity() {
+            // Per entry: hash, start, state and two slots (load <= 1/2).
+            let extra = e.max(256);
+            let bytes = extra * (8 + 8 + std::mem::size_of::<S>() + 2 * 4);
+            if !self.charge(bytes) {
+                return Err(MemoFull);
+            }
+            self.hashes.reserve_exact(extra);
+            self.states.reserve_exact(extra);
+            self.starts.reserve_exact(extra);
+        }
+        if self.keys.len() + len > self.keys.capacity() {
+            let extra = (self.keys.len() + len).max(1024);
+            if !self.charge(extra * 8) {
+                return Err(MemoFull);
+            }
+            self.keys.reserve_exact(extra);
         }
         self.hashes.push(hash);
         self.states.push(state.clone());
-        self.bits.extend_from_slice(bits);
+        self.keys.extend_from_slice(known);
+        self.keys.extend_from_slice(unknown);
+        self.starts.push(self.keys.len());
         self.slots[i] = e as u32 + 1;
         if 2 * (e + 1) > self.slots.len() {
             self.grow_slots();
         }
         Ok(true)
-    }
-
-    /// Grows the entry vectors geometrically, never past the budget; false
-    /// if the shared pool has nothing left.
-    fn reserve(&mut self) -> bool {
-        let len = self.states.len();
-        let target = (len * 2).max(256).min(self.entries_max);
-        let extra = self.take(target.saturating_sub(len).max(1));
-        if extra == 0 {
-            return false;
-        }
-        self.hashes.reserve_exact(extra);
-        self.states.reserve_exact(extra);
-        self.bits.reserve_exact(extra * self.words);
-        true
     }
 
     fn grow_slots(&mut self) {
@@ -255,50 +317,84 @@ impl<S: Eq> Memo<S> {
 mod tests {
     use super::*;
 
+    fn plain(budget: usize, pool: Option<Pool>) -> Memo<Option<i64>> {
+        Memo::new(Vec::new(), 0, budget, pool)
+    }
+
     #[test]
     fn remembers_pairs_exactly() {
-        let mut memo: Memo<Option<i64>> = Memo::new(2, 0, 1 << 20, None);
-        assert_eq!(memo.insert(7, &[1, 0], &Some(1)), Ok(true));
-        assert_eq!(memo.insert(7, &[1, 0], &Some(1)), Ok(false));
-        // Same hash, different bits or state: distinct entries.
-        assert_eq!(memo.insert(7, &[1, 1], &Some(1)), Ok(true));
-        assert_eq!(memo.insert(7, &[1, 0], &None), Ok(true));
+        let mut memo = plain(1 << 20, None);
+        assert_eq!(memo.insert(7, &[1, 0], &[], &Some(1)), Ok(true));
+        assert_eq!(memo.insert(7, &[1, 0], &[], &Some(1)), Ok(false));
+        // Same hash, different key (or length) or state: distinct entries.
+        assert_eq!(memo.insert(7, &[1, 1], &[], &Some(1)), Ok(true));
+        assert_eq!(memo.insert(7, &[1], &[], &Some(1)), Ok(true));
+        assert_eq!(memo.insert(7, &[1, 0], &[], &None), Ok(true));
         for n in 0..5000u64 {
-            assert_eq!(memo.insert(zobrist(n as usize), &[n, 0], &None), Ok(true));
+            assert_eq!(
+                memo.insert(zobrist(n as usize), &[n, 0], &[], &None),
+                Ok(true)
+            );
         }
-        assert_eq!(memo.insert(zobrist(4999), &[4999, 0], &None), Ok(false));
-        assert_eq!(memo.len(), 5003);
+        assert_eq!(
+            memo.insert(zobrist(4999), &[4999, 0], &[], &None),
+            Ok(false)
+        );
+        assert_eq!(memo.len(), 5004);
     }
 
     #[test]
     fn fewer_unknown_operations_cover_more() {
-        let mut memo: Memo<Option<i64>> = Memo::new(1, 1, 1 << 20, None);
-        assert_eq!(memo.insert(3, &[1, 0b01], &Some(1)), Ok(true));
-        assert_eq!(memo.insert(3, &[1, 0b11], &Some(1)), Ok(false));
-        assert_eq!(memo.insert(3, &[1, 0b10], &Some(1)), Ok(true));
-        assert_eq!(memo.insert(3, &[1, 0b00], &Some(1)), Ok(true));
-        assert_eq!(memo.insert(3, &[1, 0b01], &Some(2)), Ok(true));
+        // Two classes: one of up to 3 operations (2 bits), one of 1 (1 bit).
+        let (fields, words) = layout(&[3, 1]);
+        assert_eq!(words, 1);
+        let count = |a: u64, b: u64| a | b << 2;
+        let mut memo: Memo<Option<i64>> = Memo::new(fields, words, 1 << 20, None);
+        assert_eq!(memo.insert(3, &[1], &[count(1, 0)], &Some(1)), Ok(true));
+        assert_eq!(memo.insert(3, &[1], &[count(2, 0)], &Some(1)), Ok(false));
+        assert_eq!(memo.insert(3, &[1], &[count(1, 1)], &Some(1)), Ok(false));
+        assert_eq!(memo.insert(3, &[1], &[count(0, 1)], &Some(1)), Ok(true));
+        assert_eq!(memo.insert(3, &[1], &[count(0, 0)], &Some(1)), Ok(true));
+        assert_eq!(memo.insert(3, &[1], &[count(1, 0)], &Some(2)), Ok(true));
+    }
+
+    #[test]
+    fn fields_never_cross_a_word() {
+        let (fields, words) = layout(&[1; 70]);
+        assert_eq!(words, 2);
+        assert_eq!(
+            (fields[63].word, fields[64].word, fields[64].shift),
+            (0, 1, 0)
+        );
+        let (fields, words) = layout(&[u32::MAX, u32::MAX, 7]);
+        assert_eq!((words, fields[1].word, fields[2].word), (2, 0, 1));
     }
 
     #[test]
     fn stops_at_the_budget() {
-        let mut memo: Memo<Option<i64>> = Memo::new(1, 0, 10_000, None);
-        let full = (0..10_000u64).find_map(|n| memo.insert(zobrist(n as usize), &[n], &None).err());
+        let mut memo = plain(100_000, None);
+        let full =
+            (0..100_000u64).find_map(|n| memo.insert(zobrist(n as usize), &[n], &[], &None).err());
         assert_eq!(full, Some(MemoFull));
-        assert!(memo.len() * 40 <= 10_000, "{} entries", memo.len());
+        assert!(memo.len() * 40 <= 100_000, "{} entries", memo.len());
     }
 
     #[test]
     fn memos_share_one_pool_and_give_it_back() {
         let pool: Pool = Arc::new(AtomicUsize::new(100_000));
-        let mut a: Memo<Option<i64>> = Memo::new(1, 0, 1 << 30, Some(pool.clone()));
-        let full = (0..100_000u64).find_map(|n| a.insert(zobrist(n as usize), &[n], &None).err());
+        let mut a = plain(1 << 30, Some(pool.clone()));
+        let full =
+            (0..100_000u64).find_map(|n| a.insert(zobrist(n as usize), &[n], &[], &None).err());
         assert_eq!(full, Some(MemoFull));
-        let mut b: Memo<Option<i64>> = Memo::new(1, 0, 1 << 30, Some(pool.clone()));
-        assert_eq!(b.insert(1, &[1], &None), Err(MemoFull), "a took the pool");
+        let mut b = plain(1 << 30, Some(pool.clone()));
+        assert_eq!(
+            b.insert(1, &[1], &[], &None),
+            Err(MemoFull),
+            "a took the pool"
+        );
         drop(a);
         assert_eq!(pool.load(Ordering::Relaxed), 100_000);
-        assert_eq!(b.insert(1, &[1], &None), Ok(true));
+        assert_eq!(b.insert(1, &[1], &[], &None), Ok(true));
     }
 
     #[test]

@@ -7,10 +7,11 @@
 //! operation still open before it was tried, so the last choice is undone.
 //! Operations of unknown outcome return at the end of the history.
 
-use super::memo::{hash_state, zobrist, Memo, MemoFull, Pool};
+use super::memo::{hash_state, layout, zobrist, Field, Memo, MemoFull, Pool};
 use super::prune::Pruner;
 use crate::model::Model;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound::{Excluded, Unbounded};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -85,14 +86,16 @@ fn op_of(node: u32) -> u32 {
 impl Entries {
     fn new(spans: &[Span]) -> Self {
         let mut order: Vec<(usize, u32)> = Vec::with_capacity(2 * spans.len());
+        // Operations of unknown outcome are not in the list: the search
+        // keeps the earliest unplaced one of each twin class apart (`Heads`).
         for (i, s) in spans.iter().enumerate() {
-            order.push((s.call, 2 + 2 * i as u32));
-            order.push((s.ret.unwrap_or(usize::MAX), 3 + 2 * i as u32));
+            if let Some(ret) = s.ret {
+                order.push((s.call, 2 + 2 * i as u32));
+                order.push((ret, 3 + 2 * i as u32));
+            }
         }
-        // Positions are distinct except for unknown returns, which all go
-        // last; the stable sort keeps each call before its own return.
         order.sort_by_key(|&(at, _)| at);
-        let n = 2 + order.len();
+        let n = 2 + 2 * spans.len();
         let (mut next, mut prev) = (vec![TAIL; n], vec![HEAD; n]);
         let mut last = HEAD;
         for &(_, node) in &order {
@@ -153,19 +156,24 @@ enum Class {
     Unknown = 2,
 }
 
-const NONE: u32 = u32::MAX;
-
 /// Per-operation facts fixed before the search.
 struct Plan {
     class: Vec<Class>,
-    /// Bit of the operation in the linearized set: completed operations
-    /// first, then unknown ones in the words after `known_words`.
+    /// For a completed operation, its bit in the linearized set (completed
+    /// operations numbered in invoke order); for an unknown one, its twin
+    /// class: unknown operations with the same model operation are
+    /// interchangeable once invoked, so of each class only the earliest
+    /// unplaced is tried, and the set records how many are placed.
     bit: Vec<u32>,
+    /// For an unknown operation, how many of its class were invoked before.
+    rank: Vec<u32>,
+    /// For an unknown operation, the next of its class (or `u32::MAX`).
+    next_twin: Vec<u32>,
+    /// The first operation of each twin class.
+    first_twins: Vec<u32>,
     zobrist: Vec<u64>,
-    /// For an unknown operation, the previous unknown operation identical to
-    /// it (same model operation), or NONE: of identical ones only the
-    /// earliest unplaced is tried, since they are interchangeable.
-    twin: Vec<u32>,
+    /// Where each twin class's count sits.
+    fields: Vec<Field>,
     known_words: usize,
     unknown_words: usize,
     known_ops: usize,
@@ -176,14 +184,19 @@ impl Plan {
         let mut plan = Plan {
             class: Vec::with_capacity(ops.len()),
             bit: Vec::with_capacity(ops.len()),
+            rank: vec![0; ops.len()],
+            next_twin: vec![u32::MAX; ops.len()],
+            first_twins: Vec::new(),
             zobrist: Vec::with_capacity(ops.len()),
-            twin: vec![NONE; ops.len()],
+            fields: Vec::new(),
             known_words: 0,
             unknown_words: 0,
             known_ops: 0,
         };
-        let mut last_twin: HashMap<&M::Op, u32> = HashMap::new();
-        let mut unknown = 0u32;
+        // Twin classes by first invoke; their sizes size their counters.
+        let mut classes: HashMap<&M::Op, u32> = HashMap::new();
+        let mut sizes: Vec<u32> = Vec::new();
+        let mut last: Vec<u32> = Vec::new();
         for (i, (op, span)) in ops.iter().zip(spans).enumerate() {
             let class = match span.ret {
                 None => Class::Unknown,
@@ -192,12 +205,20 @@ impl Plan {
             };
             plan.class.push(class);
             if class == Class::Unknown {
-                plan.bit.push(unknown);
-                unknown += 1;
-                plan.zobrist.push(0);
-                if let Some(prev) = last_twin.insert(op, i as u32) {
-                    plan.twin[i] = prev;
+                let next = sizes.len() as u32;
+                let c = *classes.entry(op).or_insert(next);
+                if c == next {
+                    sizes.push(0);
+                    last.push(i as u32);
+                    plan.first_twins.push(i as u32);
+                } else {
+                    plan.next_twin[last[c as usize] as usize] = i as u32;
+                    last[c as usize] = i as u32;
                 }
+                plan.rank[i] = sizes[c as usize];
+                sizes[c as usize] += 1;
+                plan.bit.push(c);
+                plan.zobrist.push(0);
             } else {
                 plan.bit.push(plan.known_ops as u32);
                 plan.zobrist.push(zobrist(plan.known_ops));
@@ -205,54 +226,85 @@ impl Plan {
             }
         }
         plan.known_words = plan.known_ops.div_ceil(64).max(1);
-        plan.unknown_words = (unknown as usize).div_ceil(64);
-        let offset = 64 * plan.known_words as u32;
-        for (b, c) in plan.bit.iter_mut().zip(&plan.class) {
-            if *c == Class::Unknown {
-                *b += offset;
-            }
-        }
+        (plan.fields, plan.unknown_words) = layout(&sizes);
         plan
     }
 }
 
-/// The linearized set and the Zobrist hash of its completed part.
+/// The linearized set: a bitset of completed operations (with the bounds
+/// of its open window) and the packed counts of placed unknown ones, and
+/// the Zobrist hash of the completed part.
 struct Linearized {
     bits: Vec<u64>,
+    /// The first word of `bits` not all ones: every completed operation
+    /// numbered below `64 * low` is placed.
+    low: usize,
+    /// The last word of `bits` not all zeros (0 if none).
+    high: usize,
+    counts: Vec<u64>,
     hash: u64,
     known: usize,
 }
 
 impl Linearized {
-    /// Flips `op`'s bit and hash; true if `op` completed (is counted).
-    #[inline]
-    fn toggle(&mut self, plan: &Plan, op: u32) -> bool {
-        let bit = plan.bit[op as usize];
-        self.bits[bit as usize / 64] ^= 1 << (bit % 64);
-        self.hash ^= plan.zobrist[op as usize];
-        plan.class[op as usize] != Class::Unknown
+    fn new(plan: &Plan) -> Self {
+        Linearized {
+            bits: vec![0; plan.known_words],
+            low: 0,
+            high: 0,
+            counts: vec![0; plan.unknown_words],
+            hash: 0,
+            known: 0,
+        }
     }
 
     /// Adds unplaced `op`.
     #[inline]
     fn place(&mut self, plan: &Plan, op: u32) {
-        if self.toggle(plan, op) {
-            self.known += 1;
+        let bit = plan.bit[op as usize] as usize;
+        if plan.class[op as usize] == Class::Unknown {
+            let f = plan.fields[bit];
+            self.counts[f.word as usize] += 1 << f.shift;
+            return;
+        }
+        let w = bit / 64;
+        self.bits[w] |= 1 << (bit % 64);
+        self.hash ^= plan.zobrist[op as usize];
+        self.known += 1;
+        self.high = self.high.max(w);
+        while self.low < self.bits.len() && self.bits[self.low] == u64::MAX {
+            self.low += 1;
         }
     }
 
     /// Removes placed `op`.
     #[inline]
     fn unplace(&mut self, plan: &Plan, op: u32) {
-        if self.toggle(plan, op) {
-            self.known -= 1;
+        let bit = plan.bit[op as usize] as usize;
+        if plan.class[op as usize] == Class::Unknown {
+            let f = plan.fields[bit];
+            self.counts[f.word as usize] -= 1 << f.shift;
+            return;
+        }
+        let w = bit / 64;
+        self.bits[w] &= !(1 << (bit % 64));
+        self.hash ^= plan.zobrist[op as usize];
+        self.known -= 1;
+        self.low = self.low.min(w);
+        while self.high > 0 && self.bits[self.high] == 0 {
+            self.high -= 1;
         }
     }
 
+    /// The completed part as the memo keys it: the window's first word
+    /// number, then its words (`key` is overwritten).
     #[inline]
-    fn has(&self, plan: &Plan, op: u32) -> bool {
-        let bit = plan.bit[op as usize];
-        self.bits[bit as usize / 64] & (1 << (bit % 64)) != 0
+    fn window(&self, key: &mut Vec<u64>) {
+        key.clear();
+        key.push(self.low as u64);
+        if self.high >= self.low {
+            key.extend_from_slice(&self.bits[self.low..=self.high]);
+        }
     }
 }
 
@@ -301,6 +353,16 @@ pub(crate) struct Search<'a, M: Model> {
     list: Entries,
     lin: Linearized,
     memo: Memo<M::State>,
+    /// Scratch space for a configuration's memo key.
+    key: Vec<u64>,
+    /// The unplaced unknown operations worth trying: the earliest of each
+    /// twin class, by invoke position.
+    heads: BTreeSet<(usize, u32)>,
+    /// In the unknown pass, the head tried last.
+    cursor: Option<(usize, u32)>,
+    /// How many frames at the bottom of the stack are those of `best`'s
+    /// prefix (the stack's low-water mark since `best` was recorded).
+    shared: usize,
     stack: Vec<Frame<M::State>>,
     pruner: Pruner,
     state: M::State,
@@ -325,19 +387,19 @@ impl<'a, M: Model> Search<'a, M> {
         );
         let plan = Plan::new(model, ops, spans);
         let list = Entries::new(spans);
-        let words = plan.known_words + plan.unknown_words;
-        let lin = Linearized {
-            bits: vec![0; words],
-            hash: 0,
-            known: 0,
-        };
+        let lin = Linearized::new(&plan);
         let memo = Memo::new(
-            plan.known_words,
+            plan.fields.clone(),
             plan.unknown_words,
             budget.memory_bytes,
             budget.pool.cloned(),
         );
         let entry = list.first();
+        let heads = plan
+            .first_twins
+            .iter()
+            .map(|&op| (spans[op as usize].call, op))
+            .collect();
         Search {
             model,
             ops,
@@ -347,6 +409,10 @@ impl<'a, M: Model> Search<'a, M> {
             list,
             lin,
             memo,
+            key: Vec::new(),
+            heads,
+            cursor: None,
+            shared: 0,
             stack: Vec::new(),
             pruner: Pruner::new(model, ops, spans),
             state: model.init(),
@@ -379,6 +445,10 @@ impl<'a, M: Model> Search<'a, M> {
             list,
             lin,
             memo,
+            key,
+            heads,
+            cursor,
+            shared,
             stack,
             pruner,
             state,
@@ -405,87 +475,138 @@ impl<'a, M: Model> Search<'a, M> {
                     break Found::OutOfTime;
                 }
             }
-            let mut failed = false;
-            if is_call(*entry) {
-                let op = op_of(*entry);
-                let class = plan.class[op as usize];
-                let twin = plan.twin[op as usize];
-                let skip = class != *pass || (twin != NONE && !lin.has(plan, twin));
-                if !skip {
-                    if let Some(next) = model.step(state, &ops[op as usize]) {
-                        lin.place(plan, op);
-                        let hash = lin.hash ^ hash_state(&next).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                        match memo.insert(hash, &lin.bits, &next) {
-                            Ok(true) => {
-                                let before = std::mem::replace(state, next);
-                                stack.push(Frame {
-                                    call: *entry,
-                                    before,
-                                });
-                                list.lift(*entry);
-                                pruner.place(op);
-                                *entry = list.first();
-                                *pass = Class::ReadOnly;
-                                if class == Class::ReadOnly {
-                                    continue;
-                                }
-                                let Some(read) = pruner.doomed(model, ops, spans, state) else {
-                                    continue;
-                                };
-                                // A completed read can no longer be placed.
-                                if further(best, stack) {
-                                    *best = Some(stuck(stack, state, vec![read], read));
-                                }
-                                failed = true;
-                            }
-                            Ok(false) => {
-                                lin.unplace(plan, op);
-                                // A read's configuration is covered, and the
-                                // read was the only move worth making here.
-                                failed = class == Class::ReadOnly;
-                            }
-                            Err(MemoFull) => break Found::OutOfMemory,
+            // The operation to try next, if any; `exhausted` once the
+            // unknown pass has none left.
+            let mut exhausted = false;
+            let op = if *pass == Class::Unknown {
+                // Heads invoked before the first pending return.
+                let ret = first_return(list);
+                let bound = spans[op_of(ret) as usize]
+                    .ret
+                    .expect("a completed operation");
+                let next = match *cursor {
+                    None => heads.iter().next(),
+                    Some(c) => heads.range((Excluded(c), Unbounded)).next(),
+                };
+                match next.filter(|(call, _)| *call < bound) {
+                    Some(&(call, op)) => {
+                        *cursor = Some((call, op));
+                        Some(op)
+                    }
+                    None => {
+                        if further(best, stack) {
+                            let mut candidates = pending_calls(list, ret);
+                            candidates
+                                .extend(heads.iter().take_while(|(c, _)| *c < bound).map(|h| h.1));
+                            record(best, shared, stack, state, candidates, op_of(ret));
                         }
+                        exhausted = true;
+                        None
                     }
                 }
-                if !failed {
-                    *entry = list.next[*entry as usize];
-                    continue;
-                }
-            } else if *pass != Class::Unknown {
+            } else if is_call(*entry) {
+                let op = op_of(*entry);
+                *entry = list.next[*entry as usize];
+                (plan.class[op as usize] == *pass).then_some(op)
+            } else {
                 *pass = if *pass == Class::ReadOnly {
                     Class::Mutating
                 } else {
                     Class::Unknown
                 };
                 *entry = list.first();
+                *cursor = None;
                 continue;
-            } else if further(best, stack) {
-                *best = Some(stuck_here(list, stack, state, *entry));
+            };
+            let mut failed = exhausted;
+            if let Some(op) = op {
+                let class = plan.class[op as usize];
+                if let Some(next) = model.step(state, &ops[op as usize]) {
+                    lin.place(plan, op);
+                    let hash = lin.hash ^ hash_state(&next).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                    lin.window(key);
+                    match memo.insert(hash, key, &lin.counts, &next) {
+                        Ok(true) => {
+                            let before = std::mem::replace(state, next);
+                            let call = 2 + 2 * op;
+                            stack.push(Frame { call, before });
+                            if class == Class::Unknown {
+                                heads.remove(&(spans[op as usize].call, op));
+                                let twin = plan.next_twin[op as usize];
+                                if twin != u32::MAX {
+                                    heads.insert((spans[twin as usize].call, twin));
+                                }
+                            } else {
+                                list.lift(call);
+                            }
+                            pruner.place(op);
+                            *entry = list.first();
+                            *pass = Class::ReadOnly;
+                            if class == Class::ReadOnly {
+                                continue;
+                            }
+                            let Some(read) = pruner.doomed(model, ops, spans, state) else {
+                                continue;
+                            };
+                            // A completed read can no longer be placed.
+                            if further(best, stack) {
+                                record(best, shared, stack, state, vec![read], read);
+                            }
+                            failed = true;
+                        }
+                        Ok(false) => {
+                            lin.unplace(plan, op);
+                            // A read's configuration is covered, and the
+                            // read was the only move worth making here.
+                            failed = class == Class::ReadOnly;
+                        }
+                        Err(MemoFull) => break Found::OutOfMemory,
+                    }
+                }
+            }
+            if !failed {
+                continue;
             }
             // This configuration fails: undo the last choice (and the
             // configurations a forced read stood for).
             loop {
                 let Some(frame) = stack.pop() else {
                     let stuck = best.take().unwrap_or_else(|| {
-                        let mut ret = list.first();
-                        while is_call(ret) {
-                            ret = list.next[ret as usize];
+                        let ret = first_return(list);
+                        Stuck {
+                            prefix: Vec::new(),
+                            state: state.clone(),
+                            candidates: pending_calls(list, ret),
+                            closed_by: op_of(ret),
                         }
-                        stuck_here(list, &[], state, ret)
                     });
                     return Some(Found::NotLinearizable(stuck));
                 };
                 *state = frame.before;
+                *shared = (*shared).min(stack.len());
                 let op = op_of(frame.call);
                 lin.unplace(plan, op);
-                list.unlift(frame.call);
                 pruner.unplace(op);
                 let class = plan.class[op as usize];
-                if class != Class::ReadOnly {
-                    *entry = list.next[frame.call as usize];
-                    *pass = class;
-                    break;
+                match class {
+                    Class::ReadOnly => list.unlift(frame.call),
+                    Class::Mutating => {
+                        list.unlift(frame.call);
+                        *entry = list.next[frame.call as usize];
+                        *pass = class;
+                        break;
+                    }
+                    Class::Unknown => {
+                        let twin = plan.next_twin[op as usize];
+                        if twin != u32::MAX {
+                            heads.remove(&(spans[twin as usize].call, twin));
+                        }
+                        let head = (spans[op as usize].call, op);
+                        heads.insert(head);
+                        *cursor = Some(head);
+                        *pass = class;
+                        break;
+                    }
                 }
             }
         };
@@ -493,29 +614,47 @@ impl<'a, M: Model> Search<'a, M> {
     }
 }
 
+/// The first return node in the list (the tail if there is none).
+fn first_return(list: &Entries) -> u32 {
+    let mut node = list.first();
+    while node != TAIL && is_call(node) {
+        node = list.next[node as usize];
+    }
+    node
+}
+
 /// Whether a failure with `stack` placed got further than `best`.
 fn further<S>(best: &Option<Stuck<S>>, stack: &[Frame<S>]) -> bool {
     best.as_ref().is_none_or(|b| stack.len() > b.prefix.len())
 }
 
-/// The configuration `stack` reached (in `state`) when `candidates` could
-/// not be placed before `closed_by` returned.
-fn stuck<S: Clone>(
+/// Records in `best` the configuration `stack` reached (in `state`) when
+/// `candidates` could not be placed before `closed_by` returned. The first
+/// `shared` frames of the stack are those of `best`'s prefix already (the
+/// stack has not been shallower since it was recorded), so recording costs
+/// what was pushed since, not the whole prefix.
+fn record<S: Clone>(
+    best: &mut Option<Stuck<S>>,
+    shared: &mut usize,
     stack: &[Frame<S>],
     state: &S,
     candidates: Vec<u32>,
     closed_by: u32,
-) -> Stuck<S> {
-    Stuck {
-        prefix: stack.iter().map(|f| op_of(f.call)).collect(),
+) {
+    let mut prefix = best.take().map_or_else(Vec::new, |b| b.prefix);
+    prefix.truncate((*shared).min(stack.len()));
+    prefix.extend(stack[prefix.len()..].iter().map(|f| op_of(f.call)));
+    *shared = stack.len();
+    *best = Some(Stuck {
+        prefix,
         state: state.clone(),
         candidates,
         closed_by,
-    }
+    });
 }
 
-/// Records the configuration at a return reached with no way forward.
-fn stuck_here<S: Clone>(list: &Entries, stack: &[Frame<S>], state: &S, ret: u32) -> Stuck<S> {
+/// The calls in the list before return node `ret`.
+fn pending_calls(list: &Entries, ret: u32) -> Vec<u32> {
     let mut candidates = Vec::new();
     let mut node = list.first();
     while node != ret {
@@ -524,7 +663,7 @@ fn stuck_here<S: Clone>(list: &Entries, stack: &[Frame<S>], state: &S, ret: u32)
         }
         node = list.next[node as usize];
     }
-    stuck(stack, state, candidates, op_of(ret))
+    candidates
 }
 
 #[cfg(test)]

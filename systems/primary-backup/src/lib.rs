@@ -181,15 +181,27 @@ async fn backup(ctx: NodeCtx) -> turmoil::Result {
         Err(_) => Versioned::default(),
     };
     let held = Rc::new(RefCell::new(held));
+    let node = ctx.clone();
+    serve(&ctx, move |conn| {
+        node.spawn(serve_backup(conn, held.clone(), node.clone()))
+    })
+    .await
+}
+
+/// Accepts connections on the node's port (ungated, as a kernel's accept
+/// queue) and hands each to `handle`.
+async fn serve(
+    ctx: &NodeCtx,
+    handle: impl Fn(Conn) -> harness::tokio::task::JoinHandle<std::io::Result<()>>,
+) -> turmoil::Result {
     let listener = net::TcpListener::bind(("0.0.0.0", ctx.port)).await?;
     loop {
         let (stream, _) = listener.accept().await?;
         let (read, write) = stream.into_split();
-        let conn = Conn {
+        handle(Conn {
             read: BufReader::new(read),
             write,
-        };
-        ctx.spawn(serve_backup(conn, held.clone(), ctx.clone()));
+        });
     }
 }
 
@@ -243,16 +255,10 @@ async fn primary(ctx: NodeCtx, first_ack: bool) -> turmoil::Result {
     let adopted = Rc::new(RefCell::new(recovered.state));
     let (tx, rx) = mpsc::unbounded_channel();
     ctx.spawn(replicate(rx, adopted.clone(), backups, epoch, first_ack));
-    let listener = net::TcpListener::bind(("0.0.0.0", ctx.port)).await?;
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let (read, write) = stream.into_split();
-        let conn = Conn {
-            read: BufReader::new(read),
-            write,
-        };
-        ctx.spawn(serve_client(conn, adopted.clone(), tx.clone()));
-    }
+    serve(&ctx, |conn| {
+        ctx.spawn(serve_client(conn, adopted.clone(), tx.clone()))
+    })
+    .await
 }
 
 /// The state of the first backup that answers a `Fetch`.

@@ -39,3 +39,23 @@ fn the_planted_bug_is_found_by_the_default_faults() {
         "reply-after-first-ack not found in 100 default seeds: {failures:?}"
     );
 }
+
+#[test]
+fn topology_knobs_are_used() {
+    Check::<PrimaryBackup>::seeds(0..10)
+        .scenario(|s| {
+            s.topology.port = 9000;
+            s.topology.node_prefix = "db".into();
+            s.topology.data_dir = "/var/pb".into();
+            s.topology.client_hosts = 2;
+        })
+        .run();
+    let scenario = Check::<PrimaryBackup>::seeds(0..1)
+        .scenario(|s| s.topology.node_prefix = "db".into())
+        .scenario_of(4);
+    let system =
+        <PrimaryBackup as harness::NamedSystem>::build(&scenario, &Config::default()).unwrap();
+    let outcome = harness::runner::run(&scenario, system);
+    let history = outcome.history.to_jsonl();
+    assert!(!history.contains("\"n1\""), "node names follow the prefix");
+}

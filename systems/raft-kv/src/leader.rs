@@ -4,9 +4,9 @@
 //! and read-index reads confirmed by a heartbeat round.
 //!
 //! The decisions a planted bug would subvert each live in one function:
-//! [`Raft::may_commit`] (the commit rule), [`Raft::read_index`] and
-//! [`Raft::read_is_confirmed`] (linearizable reads), and
-//! [`Raft::set_commit`] (when clients hear about writes).
+//! `Raft::may_commit` (the commit rule), `Raft::read_index` and
+//! `Raft::read_is_confirmed` (linearizable reads), and
+//! `Raft::set_commit` (when clients hear about writes).
 
 use super::bugs::Bug;
 use super::proto::{ClientRequest, Command, Entry, Index, NodeId, PeerMsg};

@@ -12,13 +12,20 @@
 //! - [`client`]: the client adapter; [`status`]: the observation board;
 //! - [`bugs`]: the planted bugs, each off by default.
 //!
+//!
+//! It reaches the harness only through its public API, as a user's system
+//! would: [`Cluster`] is a [`harness::NamedSystem`] named `raft`, and its
+//! configuration ([`RaftConfig`], with the planted bugs) is the scenario's
+//! `system.config`.
+//!
 //! ```no_run
-//! use harness::cluster::Cluster;
 //! use harness::{runner, Scenario};
+//! use raft_kv::Cluster;
 //!
 //! let cluster = Cluster::default();
 //! let status = cluster.status();
-//! let outcome = runner::run(&Scenario::without_faults(1), cluster);
+//! // The seed's default swarm fault mix, as `harness run --seed 1` runs.
+//! let outcome = runner::run(&Scenario::with_seed(1), cluster);
 //! assert!(outcome.error.is_none());
 //! println!("leader at the end: {:?}", status.leader());
 //! ```

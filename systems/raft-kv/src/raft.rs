@@ -436,6 +436,7 @@ impl Raft {
                 commit,
                 round,
             } => {
+                let stale = term < self.term;
                 let append = (term, prev_index, prev_term, entries, commit);
                 let (success, index, conflict_term) = self.on_append(now, from, append, out);
                 let reply = PeerMsg::AppendReply {
@@ -443,7 +444,11 @@ impl Raft {
                     success,
                     index,
                     conflict_term,
-                    round,
+                    // A request of an older term confirms no read round: the
+                    // reply carries our term, and a leader of that term
+                    // (rounds restart at 1 each term) would take the old
+                    // round as an ack of its own.
+                    round: if stale { 0 } else { round },
                 };
                 out.send.push((from, reply));
             }

@@ -447,3 +447,53 @@ fn a_single_node_cluster_serves_alone() {
         "recovered from its disk"
     );
 }
+
+/// A follower that rejects an append of an older term must not echo that
+/// append's read round: its reply carries its own term, so the leader of
+/// that term would count the old round (rounds restart at 1 each term) as
+/// an ack of its own rounds, and answer reads nobody confirmed.
+#[test]
+fn a_stale_append_confirms_no_read_round_of_the_current_term() {
+    let mut net = TestNet::new(3, RaftConfig::default(), 7);
+    let leader = net.await_leader(2_000);
+    let term = net.node(leader).status().term;
+    let follower = (leader + 1) % 3;
+    net.auto_deliver = false;
+    net.flights.clear();
+    let stale = PeerMsg::Append {
+        term: term - 1,
+        prev_index: 0,
+        prev_term: 0,
+        entries: Vec::new(),
+        commit: 0,
+        round: 7,
+    };
+    net.feed(
+        follower,
+        super::raft::Input::Peer {
+            from: leader,
+            msg: stale,
+        },
+    );
+    let replies: Vec<&PeerMsg> = net
+        .flights
+        .iter()
+        .filter(|f| f.from == follower && f.to == leader)
+        .map(|f| &f.msg)
+        .collect();
+    assert!(!replies.is_empty(), "the follower answers the stale append");
+    for reply in replies {
+        match reply {
+            PeerMsg::AppendReply {
+                term: t,
+                success,
+                round,
+                ..
+            } => {
+                assert_eq!((*t, *success), (term, false), "{reply:?}");
+                assert_eq!(*round, 0, "a stale append's round was echoed: {reply:?}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -48,3 +48,33 @@ fn seeds_a_a_b_b_c_c_give_exactly_three_histories() {
     let distinct: BTreeSet<&String> = runs.iter().map(|(_, h)| h).collect();
     assert_eq!(distinct.len(), 3);
 }
+
+#[test]
+fn a_drawn_run_and_its_written_out_schedule_give_the_same_history() {
+    let mut scripted = 0;
+    for seed in 0..40 {
+        let drawn = Scenario {
+            ops: 300,
+            ..Scenario::with_seed(seed)
+        };
+        let first = run(&drawn, Cluster::default());
+        let explicit = harness::faults::with_explicit_schedule(&drawn, &first.history);
+        if !explicit.nemesis.script.is_empty() {
+            scripted += 1;
+            assert!(
+                explicit.nemesis.kinds.is_empty(),
+                "seed {seed}: nothing drawn"
+            );
+        }
+        let again = run(&explicit, Cluster::default());
+        if let Some(diff) =
+            results::history::first_difference(&first.history.to_jsonl(), &again.history.to_jsonl())
+        {
+            panic!("seed {seed}: the written-out schedule ran differently: {diff}");
+        }
+    }
+    assert!(
+        scripted >= 20,
+        "the test needs seeds that start faults: {scripted} of 40"
+    );
+}
