@@ -7,7 +7,7 @@
 
 use super::EXIT_ERROR;
 use clap::Args;
-use results::check::check_events;
+use results::check::{check_events, verify_events};
 use results::formats::{load_file, Format};
 use results::{CheckOptions, ModelKind};
 use std::path::PathBuf;
@@ -32,6 +32,11 @@ pub struct CheckArgs {
     /// unknown (exit code 2).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
+    /// Verify each valid verdict's witness (the linearization found) apart
+    /// from the search: replay the model along it and check real time. A
+    /// witness that does not verify is an internal error (exit code 3).
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// Checks every file and returns the worst exit code.
@@ -50,17 +55,32 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     for path in &args.files {
         let checked = load_file(path, args.format).and_then(|loaded| {
             let report = check_events(loaded.history.events(), &loaded.source(), &opts)?;
-            Ok((report, loaded.format))
+            let verified = (args.verify && report.verdict.is_valid())
+                .then(|| verify_events(loaded.history.events(), &loaded.source(), &report));
+            Ok((report, loaded.format, verified))
         });
         let code = match checked {
             Err(e) => {
-                println!("error: {e}");
+                eprintln!("error: {e}");
                 EXIT_ERROR
             }
-            Ok((report, format)) => {
+            Ok((report, format, verified)) => {
                 println!("{}: {} ({format})", path.display(), report.summary());
                 print!("{}", report.details());
-                report.verdict.exit_code()
+                match verified {
+                    None => report.verdict.exit_code(),
+                    Some(Ok(keys)) => {
+                        println!("witness verified: {keys} keys");
+                        report.verdict.exit_code()
+                    }
+                    Some(Err(e)) => {
+                        eprintln!(
+                            "error: {}: the witness does not verify: {e}",
+                            path.display()
+                        );
+                        EXIT_ERROR
+                    }
+                }
             }
         };
         worst = worst.max(code);
