@@ -3,7 +3,9 @@
 //! One line per file (verdict, operations, keys, time), then the
 //! counterexample of a violation. The exit code is the worst over all files:
 //! 0 all linearizable, 1 one is not, 2 one is unknown, 3 one could not be
-//! read (`EXIT_ERROR`).
+//! read, holds no client operation at all, or whose witness does not
+//! verify (`EXIT_ERROR`). Errors go to stderr; one file's error never hides
+//! the other files' verdicts.
 
 use super::EXIT_ERROR;
 use clap::Args;
@@ -62,6 +64,13 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let code = match checked {
             Err(e) => {
                 eprintln!("error: {e}");
+                EXIT_ERROR
+            }
+            Ok((report, _, _)) if report.ops == 0 => {
+                eprintln!(
+                    "error: {}: no client operations to check (a history of only nemesis events, or an empty file): nothing was tested",
+                    path.display()
+                );
                 EXIT_ERROR
             }
             Ok((report, format, verified)) => {
