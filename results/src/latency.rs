@@ -30,7 +30,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
@@ -376,12 +376,69 @@ impl Latencies {
     }
 }
 
+/// HdrHistogram V2 cookies: plain, and deflated (a plain one inside).
+const V2_COOKIE: u32 = 0x1c84_9313;
+const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9314;
+/// The plain header: cookie, payload length, offset, digits, lowest,
+/// highest, ratio.
+const V2_HEADER_BYTES: usize = 40;
+/// The most a deflated histogram may inflate to (the counts of the widest
+/// histogram HdrHistogram allows, 9 bytes each, fit well within it).
+const INFLATED_BYTES_MAX: u64 = 64 << 20;
+
+/// The plain V2 encoding in `bytes`, inflated if it was deflated, once every
+/// length field is checked against the bytes really there: the decoder
+/// allocates what a length field claims (a 364-byte file once made it
+/// allocate 4.2 GB).
+fn plain_v2(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+    let word = |b: &[u8], at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    };
+    let plain = match word(bytes, 0) {
+        Some(V2_COOKIE) => std::borrow::Cow::Borrowed(bytes),
+        Some(V2_COMPRESSED_COOKIE) => {
+            let claimed = word(bytes, 4).ok_or("expected a compressed length")? as usize;
+            let deflated = bytes.get(8..).unwrap_or_default();
+            if claimed > deflated.len() {
+                return Err(format!(
+                    "the compressed histogram claims {claimed} bytes but has {}",
+                    deflated.len()
+                ));
+            }
+            let mut inflated = Vec::new();
+            flate2::read::ZlibDecoder::new(&deflated[..claimed])
+                .take(INFLATED_BYTES_MAX + 1)
+                .read_to_end(&mut inflated)
+                .map_err(|e| format!("expected a deflated histogram: {e}"))?;
+            if inflated.len() as u64 > INFLATED_BYTES_MAX {
+                return Err(format!(
+                    "the compressed histogram inflates past {INFLATED_BYTES_MAX} bytes"
+                ));
+            }
+            std::borrow::Cow::Owned(inflated)
+        }
+        _ => return Err("expected an HdrHistogram V2 cookie".into()),
+    };
+    if word(&plain, 0) != Some(V2_COOKIE) {
+        return Err("expected an HdrHistogram V2 cookie inside the compressed histogram".into());
+    }
+    let claimed = word(&plain, 4).ok_or("expected a payload length")? as usize;
+    let present = plain.len().saturating_sub(V2_HEADER_BYTES);
+    if plain.len() < V2_HEADER_BYTES || claimed > present {
+        return Err(format!(
+            "the histogram claims a payload of {claimed} bytes but has {present}"
+        ));
+    }
+    Ok(plain)
+}
+
 fn decode_histogram(encoded: &str) -> Result<Histogram<u64>, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|e| format!("expected a base64 histogram: {e}"))?;
+    let plain = plain_v2(&bytes)?;
     Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
+        .deserialize(&mut &plain[..])
         .map_err(|e| format!("expected an HdrHistogram V2 (or V2 + deflate) histogram: {e:?}"))
 }
 
