@@ -5,14 +5,32 @@
 //! an error, never a panic. `FUZZ_CASES=100000` runs longer by hand
 //! (default 3,000 per parser); `FUZZ_SEED` picks another sequence.
 
-mod support;
-
 use results::formats::{load, Format};
 use results::latency::{Latencies, Outcome};
 use results::{check::check_events, CheckOptions};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
-use support::generate::Rng;
+
+/// splitmix64: a tiny seeded rng, so the test needs no rand.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
