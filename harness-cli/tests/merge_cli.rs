@@ -141,3 +141,23 @@ fn a_run_of_a_system_the_binary_lacks_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn compare_ignores_a_run_directory_left_half_written() {
+    let cwd = cli_support::scratch("harness-merge-cli", "tmpdir");
+    let run = harness_in(
+        &cwd,
+        &["run", "--seed", "5", "--ops", "100", "--out", "sweep"],
+    );
+    assert!(run.status.success(), "{run:?}");
+    // What a kill -9 during a sweep leaves: a hidden, truncated run.
+    let tmp = cwd.join("sweep/.seed-6.tmp-4242-0");
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(tmp.join("history.jsonl"), "{\"index\":0,\"ti").unwrap();
+    let out = harness_in(&cwd, &["compare", "sweep", "sweep"]);
+    assert!(
+        out.status.success(),
+        "the hidden folder was read as a run: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -205,6 +205,9 @@ fn agree(draws: &[Draw], model: ModelKind) -> Result<(), TestCaseError> {
     };
     let report = check_history(&h, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let expected = brute_force(&h, model);
+    if report.verdict.is_valid() {
+        results::check::verify_history(&h, &report).map_err(TestCaseError::fail)?;
+    }
     prop_assert!(!matches!(report.verdict, Verdict::Unknown(_)));
     prop_assert_eq!(
         report.verdict.is_valid(),

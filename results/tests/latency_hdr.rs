@@ -204,3 +204,31 @@ fn malformed_hdr_files_give_errors_naming_the_line() {
         .to_string()
         .contains("/nonexistent/latency.hdr"));
 }
+
+/// A histogram whose length fields claim gigabytes is refused before
+/// anything is allocated (a 364-byte file once made the decoder allocate
+/// 4.2 GB).
+#[test]
+fn length_fields_are_checked_before_allocation() {
+    use base64::Engine;
+    let mut plain = Vec::new();
+    plain.extend_from_slice(&0x1c84_9313u32.to_be_bytes());
+    plain.extend_from_slice(&0xffff_fff0u32.to_be_bytes()); // payload length
+    plain.extend_from_slice(&0u32.to_be_bytes());
+    plain.extend_from_slice(&3u32.to_be_bytes());
+    plain.extend_from_slice(&1u64.to_be_bytes());
+    plain.extend_from_slice(&1_000_000_000_000u64.to_be_bytes());
+    plain.extend_from_slice(&1.0f64.to_be_bytes());
+    plain.extend_from_slice(&[2, 0]);
+    let mut deflated = Vec::new();
+    deflated.extend_from_slice(&0x1c84_9314u32.to_be_bytes());
+    deflated.extend_from_slice(&0xffff_ffffu32.to_be_bytes()); // compressed length
+    deflated.extend_from_slice(&[0x78, 0x9c, 1, 2, 3]);
+    for bytes in [plain, deflated] {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let text = format!("Tag=read.ok,0.000,1.000,1.000,{encoded}\n");
+        let err = Latencies::from_hdr(text.as_bytes(), "latency.hdr").unwrap_err();
+        assert!(err.to_string().contains("claims"), "{err}");
+        assert_eq!(err.line, 1);
+    }
+}

@@ -1,12 +1,13 @@
 //! Porcupine's own test histories: every file gets the verdict Porcupine's
 //! tests expect (`verdicts.tsv`). Skips, saying so, when the shared folder
-//! is absent. Checked on one thread, where keys take turns: no file may
+//! is absent. Every valid verdict's witness is verified. Checked on one thread, where keys take turns: no file may
 //! need more than `STEPS_MAX` search steps in all (before keys took turns,
 //! `kv/c50-bad.txt` searched a hard valid key for 86 million steps before
 //! reaching its easy violation).
 
+use results::check::{check_events, verify_events};
 use results::formats::load_file;
-use results::{check::check_events, CheckOptions, Verdict};
+use results::{CheckOptions, Verdict};
 use std::path::PathBuf;
 
 const STEPS_MAX: u64 = 5_000_000;
@@ -38,6 +39,11 @@ fn every_file_gets_its_expected_verdict() {
         };
         let report = check_events(loaded.history.events(), &loaded.source(), &one_thread)
             .unwrap_or_else(|e| panic!("{e}"));
+        if report.verdict.is_valid() {
+            if let Err(e) = verify_events(loaded.history.events(), &loaded.source(), &report) {
+                wrong.push(format!("{file}: the witness does not verify: {e}"));
+            }
+        }
         let steps: u64 = report.per_key.iter().map(|k| k.steps).sum();
         if steps > STEPS_MAX {
             wrong.push(format!("{file}: {steps} search steps on one thread"));

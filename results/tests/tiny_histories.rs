@@ -32,7 +32,16 @@ fn check(events: Vec<Event>) -> CheckReport {
         model: Some(ModelKind::CasRegister),
         ..CheckOptions::default()
     };
-    check_history(&h, &opts).expect("well-formed")
+    let report = check_history(&h, &opts).expect("well-formed");
+    verified(&h, report)
+}
+
+/// `report`, once its witnesses (if valid) are verified.
+fn verified(h: &History, report: CheckReport) -> CheckReport {
+    if report.verdict.is_valid() {
+        results::check::verify_history(h, &report).expect("the witness verifies");
+    }
+    report
 }
 
 #[rustfmt::skip]
@@ -139,7 +148,7 @@ fn every_key_is_checked_on_its_own() {
             Event::ok(Process::Client(1), "read", key, json!(v)),
         );
     }
-    let report = check_history(&h, &CheckOptions::default()).unwrap();
+    let report = verified(&h, check_history(&h, &CheckOptions::default()).unwrap());
     assert_eq!(
         (report.keys, report.ops, report.model.as_str()),
         (2, 4, ModelKind::Kv.name())
@@ -180,7 +189,7 @@ fn generated_linearizable_histories_are_valid() {
             values: 4,
         };
         let h = support::generate::linearizable(&shape, seed);
-        let report = check_history(&h, &CheckOptions::default()).unwrap();
+        let report = verified(&h, check_history(&h, &CheckOptions::default()).unwrap());
         assert!(
             report.verdict.is_valid(),
             "seed {seed}: {}\n{}",
@@ -205,13 +214,13 @@ fn a_violation_after_a_long_valid_history_is_found() {
         values: 4,
     };
     let mut h = support::generate::linearizable(&shape, 5);
-    let valid = check_history(&h, &CheckOptions::default()).unwrap();
+    let valid = verified(&h, check_history(&h, &CheckOptions::default()).unwrap());
     assert!(valid.verdict.is_valid(), "{}", valid.details());
     let p = Process::Client(1_000_000);
     let t = h.events().last().map_or(0, |e| e.time) + 1;
     h.push(t, Event::invoke(p, "read", "k0", NIL));
     h.push(t + 1, Event::ok(p, "read", "k0", json!(99)));
-    let report = check_history(&h, &CheckOptions::default()).unwrap();
+    let report = verified(&h, check_history(&h, &CheckOptions::default()).unwrap());
     let Verdict::Invalid(c) = &report.verdict else {
         panic!("{}", report.summary())
     };

@@ -3,11 +3,13 @@
 //! One line per file (verdict, operations, keys, time), then the
 //! counterexample of a violation. The exit code is the worst over all files:
 //! 0 all linearizable, 1 one is not, 2 one is unknown, 3 one could not be
-//! read (`EXIT_ERROR`).
+//! read, holds no client operation at all, or whose witness does not
+//! verify (`EXIT_ERROR`). Errors go to stderr; one file's error never hides
+//! the other files' verdicts.
 
 use super::EXIT_ERROR;
 use clap::Args;
-use results::check::check_events;
+use results::check::{check_events, verify_events};
 use results::formats::{load_file, Format};
 use results::{CheckOptions, ModelKind};
 use std::path::PathBuf;
@@ -32,6 +34,11 @@ pub struct CheckArgs {
     /// unknown (exit code 2).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
+    /// Verify each valid verdict's witness (the linearization found) apart
+    /// from the search: replay the model along it and check real time. A
+    /// witness that does not verify is an internal error (exit code 3).
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// Checks every file and returns the worst exit code.
@@ -50,17 +57,39 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     for path in &args.files {
         let checked = load_file(path, args.format).and_then(|loaded| {
             let report = check_events(loaded.history.events(), &loaded.source(), &opts)?;
-            Ok((report, loaded.format))
+            let verified = (args.verify && report.verdict.is_valid())
+                .then(|| verify_events(loaded.history.events(), &loaded.source(), &report));
+            Ok((report, loaded.format, verified))
         });
         let code = match checked {
             Err(e) => {
-                println!("error: {e}");
+                eprintln!("error: {e}");
                 EXIT_ERROR
             }
-            Ok((report, format)) => {
+            Ok((report, _, _)) if report.ops == 0 => {
+                eprintln!(
+                    "error: {}: no client operations to check (a history of only nemesis events, or an empty file): nothing was tested",
+                    path.display()
+                );
+                EXIT_ERROR
+            }
+            Ok((report, format, verified)) => {
                 println!("{}: {} ({format})", path.display(), report.summary());
                 print!("{}", report.details());
-                report.verdict.exit_code()
+                match verified {
+                    None => report.verdict.exit_code(),
+                    Some(Ok(keys)) => {
+                        println!("witness verified: {keys} keys");
+                        report.verdict.exit_code()
+                    }
+                    Some(Err(e)) => {
+                        eprintln!(
+                            "error: {}: the witness does not verify: {e}",
+                            path.display()
+                        );
+                        EXIT_ERROR
+                    }
+                }
             }
         };
         worst = worst.max(code);

@@ -230,12 +230,13 @@ pub fn load(dir: &Path) -> anyhow::Result<Latencies> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
-    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+    // A hidden `.seed-N.tmp-…` folder (a run killed mid-write) is never a
+    // run: finished_entries leaves it out.
+    let subdirs: Vec<PathBuf> = results::store::finished_entries(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .into_iter()
         .filter(|p| p.is_dir())
         .collect();
-    subdirs.sort();
     let mut merged = Latencies::new();
     let mut found = 0;
     for sub in subdirs {

@@ -30,8 +30,10 @@ mod ops;
 mod parallel;
 mod prune;
 mod search;
+mod verify;
 
 pub use ops::Source;
+pub use verify::{verify_events, verify_events_with, verify_history};
 
 use crate::history::{Event, FormatError, History};
 use crate::model::{AppendKv, Model, ModelKind, Register};
@@ -96,6 +98,40 @@ pub struct KeyReport {
     pub memo_entries: usize,
     /// Search steps taken (another measure of effort).
     pub steps: u64,
+    /// For a valid key, the linearization found, which
+    /// [`verify_events_with`] can check apart from the search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Witness>,
+}
+
+/// A linearization of one key, by the history indices of the operations'
+/// invoke events. O(operations) in size.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Witness {
+    /// Every operation that took effect, in the order it took effect:
+    /// every completed one the model constrains, and the operations of
+    /// unknown outcome (`info`, unanswered) taken to have happened.
+    pub order: Vec<u64>,
+    /// The operations of unknown outcome taken never to have happened.
+    pub not_taken: Vec<u64>,
+}
+
+/// The witness of a key whose search placed `order` (operation numbers).
+fn witness<M: Model>(p: &Prepared<'_, M>, order: &[u32]) -> Witness {
+    let mut placed = vec![false; p.hist.len()];
+    for &i in order {
+        placed[i as usize] = true;
+    }
+    Witness {
+        order: order
+            .iter()
+            .map(|&i| p.hist[i as usize].invoke.index)
+            .collect(),
+        not_taken: (0..p.hist.len())
+            .filter(|&i| !placed[i] && p.spans[i].ret.is_none())
+            .map(|i| p.hist[i].invoke.index)
+            .collect(),
+    }
 }
 
 /// What a check found: the merged verdict and one entry per key. This is
@@ -443,12 +479,15 @@ impl<'p, M: Model> KeyTask<'p, '_, M> {
                 .search
                 .get_or_insert_with(|| Search::new(model, &p.ops, &p.spans, *budget));
             let found = search.run(steps)?;
-            Some((found, search.stats()))
+            let witness = (found == Found::Linearizable).then(|| witness(p, &search.order()));
+            Some((found, search.stats(), witness))
         }));
         self.elapsed += start.elapsed();
-        let (verdict, stats) = match outcome {
+        let (verdict, stats, witness) = match outcome {
             Ok(None) => return None,
-            Ok(Some((found, stats))) => (self.verdict(model, found, budget), stats),
+            Ok(Some((found, stats, witness))) => {
+                (self.verdict(model, found, budget), stats, witness)
+            }
             Err(panic) => {
                 let message = panic
                     .downcast_ref::<&str>()
@@ -458,6 +497,7 @@ impl<'p, M: Model> KeyTask<'p, '_, M> {
                 (
                     Verdict::Unknown(Reason::CheckerPanic { message }),
                     search::Stats::default(),
+                    None,
                 )
             }
         };
@@ -469,6 +509,7 @@ impl<'p, M: Model> KeyTask<'p, '_, M> {
             elapsed_ms: self.elapsed.as_secs_f64() * 1e3,
             memo_entries: stats.memo_entries,
             steps: stats.steps,
+            witness,
         })
     }
 
@@ -498,5 +539,6 @@ fn cancelled<M: Model>(p: &Prepared<'_, M>) -> KeyReport {
         elapsed_ms: 0.0,
         memo_entries: 0,
         steps: 0,
+        witness: None,
     }
 }

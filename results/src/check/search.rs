@@ -423,6 +423,13 @@ impl<'a, M: Model> Search<'a, M> {
         }
     }
 
+    /// The operations placed, in their linearization order: once the
+    /// search found [`Found::Linearizable`], a witness (operations of
+    /// unknown outcome not in it never took effect).
+    pub(crate) fn order(&self) -> Vec<u32> {
+        self.stack.iter().map(|f| op_of(f.call)).collect()
+    }
+
     /// The counters so far.
     pub(crate) fn stats(&self) -> Stats {
         Stats {

@@ -73,7 +73,14 @@ pub struct Reader<'a> {
     text: &'a [u8],
     pos: usize,
     line: usize,
+    /// Forms open around the one being read.
+    depth: usize,
 }
+
+/// The deepest nesting read (a history needs a handful of levels; each
+/// level costs a few hundred bytes of stack, so this stays far below the
+/// 2 MiB of a spawned thread's stack).
+pub const DEPTH_MAX: usize = 500;
 
 /// A reader error: the 1-based line and what was expected.
 pub type ReadError = (usize, String);
@@ -93,6 +100,7 @@ impl<'a> Reader<'a> {
             text: text.as_bytes(),
             pos: 0,
             line: 1,
+            depth: 0,
         }
     }
 
@@ -175,8 +183,23 @@ impl<'a> Reader<'a> {
         Ok(items)
     }
 
-    /// One form; `None` for a `#_` discard.
+    /// One form; `None` for a `#_` discard. Nesting (of collections, tags
+    /// and discards alike) is bounded by `DEPTH_MAX`, so a hostile file
+    /// gets an error, not a stack overflow.
     fn form(&mut self) -> Result<Option<Edn>, ReadError> {
+        if self.depth >= DEPTH_MAX {
+            return Err((
+                self.line,
+                format!("expected at most {DEPTH_MAX} levels of nesting (collections, #tags and #_ discards)"),
+            ));
+        }
+        self.depth += 1;
+        let form = self.form_inner();
+        self.depth -= 1;
+        form
+    }
+
+    fn form_inner(&mut self) -> Result<Option<Edn>, ReadError> {
         let line = self.line;
         let b = self.bump().ok_or((line, "expected a value".to_string()))?;
         let form = match b {
@@ -407,6 +430,24 @@ mod tests {
             (3, "expected a map with an even number of forms".into())
         );
         assert!(read_all("]").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}1{}", "[".repeat(14_000), "]".repeat(14_000));
+        let tags = format!("{}1", "#_ 0 #t ".repeat(30_000));
+        let discards = format!("{}1", "#_ ".repeat(30_000));
+        for text in [deep, tags, discards] {
+            let (line, message) = read_all(&text).unwrap_err();
+            assert_eq!(line, 1);
+            assert!(message.contains("levels of nesting"), "{message}");
+        }
+        let fine = format!(
+            "{}1{}",
+            "[".repeat(DEPTH_MAX - 1),
+            "]".repeat(DEPTH_MAX - 1)
+        );
+        assert!(read_all(&fine).is_ok());
     }
 
     #[test]
