@@ -221,46 +221,44 @@ impl FaultExecutor {
     /// Moves one turmoil link `x`–`y` (of the harness link `a`–`b`) from
     /// its state in `before` to its state now.
     fn sync_link(&self, sim: &mut Sim<'_>, before: &LinkTable, (a, b): Link, (x, y): (&str, &str)) {
-        {
-            let (old, new) = (before.state(a, b), self.links.state(a, b));
-            let cut_new = |sim: &mut Sim<'_>| match new {
+        let (old, new) = (before.state(a, b), self.links.state(a, b));
+        let cut_new = |sim: &mut Sim<'_>| match new {
+            LinkState::Cut {
+                forward: true,
+                backward: true,
+            } => sim.partition(x, y),
+            LinkState::Cut { forward: true, .. } => sim.partition_oneway(x, y),
+            LinkState::Cut { .. } => sim.partition_oneway(y, x),
+            LinkState::Held => sim.hold(x, y),
+            LinkState::Healthy => {}
+        };
+        match (old, new) {
+            _ if old == new => {}
+            // A two-way cut drops the held messages with the rest.
+            (
+                LinkState::Held,
                 LinkState::Cut {
                     forward: true,
                     backward: true,
-                } => sim.partition(x, y),
-                LinkState::Cut { forward: true, .. } => sim.partition_oneway(x, y),
-                LinkState::Cut { .. } => sim.partition_oneway(y, x),
-                LinkState::Held => sim.hold(x, y),
-                LinkState::Healthy => {}
-            };
-            match (old, new) {
-                _ if old == new => {}
-                // A two-way cut drops the held messages with the rest.
-                (
-                    LinkState::Held,
-                    LinkState::Cut {
-                        forward: true,
-                        backward: true,
-                    },
-                ) => cut_new(sim),
-                // One way: drop that way's held messages, deliver the others.
-                (LinkState::Held, LinkState::Cut { .. }) => {
-                    cut_new(sim);
-                    sim.release(x, y);
-                    cut_new(sim);
-                }
-                (LinkState::Held, _) => sim.release(x, y),
-                (LinkState::Cut { .. }, _) => {
-                    sim.repair(x, y);
-                    cut_new(sim);
-                }
-                (LinkState::Healthy, _) => cut_new(sim),
+                },
+            ) => cut_new(sim),
+            // One way: drop that way's held messages, deliver the others.
+            (LinkState::Held, LinkState::Cut { .. }) => {
+                cut_new(sim);
+                sim.release(x, y);
+                cut_new(sim);
             }
-            if before.latency(a, b) != self.links.latency(a, b) {
-                let (min, max) = self.links.latency(a, b).unwrap_or(self.latency_ms);
-                sim.set_link_latency(x, y, Duration::from_millis(min));
-                sim.set_link_max_message_latency(x, y, Duration::from_millis(max));
+            (LinkState::Held, _) => sim.release(x, y),
+            (LinkState::Cut { .. }, _) => {
+                sim.repair(x, y);
+                cut_new(sim);
             }
+            (LinkState::Healthy, _) => cut_new(sim),
+        }
+        if before.latency(a, b) != self.links.latency(a, b) {
+            let (min, max) = self.links.latency(a, b).unwrap_or(self.latency_ms);
+            sim.set_link_latency(x, y, Duration::from_millis(min));
+            sim.set_link_max_message_latency(x, y, Duration::from_millis(max));
         }
     }
 

@@ -219,7 +219,7 @@ fn simulate<S: System>(
     let seeds = Seeds::new(scenario.seed);
     // The workloads first: a system that cannot serve the scenario's
     // workload fails the run before anything is simulated.
-    let workers: Vec<Box<dyn Workload>> = (0..=scenario.clients)
+    let mut workers: Vec<Box<dyn Workload>> = (0..=scenario.clients)
         .map(|worker| system.workload(&scenario.workload, worker))
         .collect::<Result<_, _>>()?;
     *checker.borrow_mut() = Some(workers[0].checker());
@@ -247,9 +247,8 @@ fn simulate<S: System>(
     };
     let mut faults =
         FaultExecutor::for_scenario(scenario, seeds, nodes.clone(), history.clone(), leader);
-    let mut workers = workers;
     let final_workload = workers.pop().expect("one workload per worker and one more");
-    let final_reads = faults.as_ref().map(|f| FinalReads {
+    let mut final_reads = faults.as_ref().map(|f| FinalReads {
         phase: f.phase(),
         reads: final_workload.final_reads(),
         deadline: Duration::from_millis(scenario.deadline_ms),
@@ -271,7 +270,6 @@ fn simulate<S: System>(
     for (worker, workload) in workers.into_iter().enumerate() {
         per_host[worker % hosts.len()].push((worker, workload));
     }
-    let mut final_reads = final_reads;
     for (host, workers) in hosts.iter().zip(per_host) {
         // The first client host also runs the final reads, once every
         // worker on every host is done.

@@ -242,8 +242,10 @@ impl Scenario {
     /// those bugs.
     pub fn from_json(text: &str) -> Result<Scenario, serde_json::Error> {
         let mut value: Value = serde_json::from_str(text)?;
+        let mut legacy = false;
         if let Value::Object(map) = &mut value {
             if !map.contains_key("system") {
+                legacy = true;
                 let bugs = map.remove("bugs").unwrap_or(Value::Array(Vec::new()));
                 let config = serde_json::json!({ "bugs": bugs });
                 map.insert(
@@ -252,10 +254,12 @@ impl Scenario {
                 );
             }
         }
-        serde_json::from_value(value).or_else(|_| {
-            // Re-parse the text itself, so the error names line and column.
-            serde_json::from_str(text)
-        })
+        match serde_json::from_value(value) {
+            // Re-parse the text itself, so the error names line and column
+            // (a converted older file has no text of its own to point into).
+            Err(_) if !legacy => serde_json::from_str(text),
+            parsed => parsed,
+        }
     }
 }
 

@@ -141,4 +141,23 @@ pub trait NamedSystem: System + Sized {
 
     /// The system for `scenario`, configured by `config`.
     fn build(scenario: &Scenario, config: &Self::Config) -> Result<Self, String>;
+
+    /// The configuration `scenario` records for this system
+    /// (`system.config`; the default where it is null).
+    fn config_of(scenario: &Scenario) -> Result<Self::Config, String> {
+        if scenario.system.config.is_null() {
+            return Ok(Self::Config::default());
+        }
+        serde_json::from_value(scenario.system.config.clone())
+            .map_err(|e| format!("system.config is not a {} configuration: {e}", Self::NAME))
+    }
+
+    /// Builds the system with `config` and runs `scenario` against it; a
+    /// system that cannot be built gives a run that failed to start.
+    fn run_with_config(scenario: &Scenario, config: &Self::Config) -> crate::runner::RunOutcome {
+        match Self::build(scenario, config) {
+            Ok(system) => crate::runner::run(scenario, system),
+            Err(e) => crate::runner::RunOutcome::failed(e),
+        }
+    }
 }

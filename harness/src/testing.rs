@@ -26,7 +26,7 @@
 //! [`completed_ops`], for targeted tests of a system's behaviour.
 
 use crate::rundir::write_run_dir;
-use crate::runner::{self, RunOutcome};
+use crate::runner::RunOutcome;
 use crate::scenario::{Scenario, SystemSpec};
 use crate::sut::NamedSystem;
 use crate::sweep::pool;
@@ -150,10 +150,7 @@ where
 
     fn run_one(&self, seed: u64) -> Option<Failure> {
         let scenario = self.scenario_of(seed);
-        let outcome = match S::build(&scenario, &self.config) {
-            Ok(system) => runner::run(&scenario, system),
-            Err(e) => RunOutcome::failed(e),
-        };
+        let outcome = S::run_with_config(&scenario, &self.config);
         if self.determinism {
             if let Some(failure) = self.compare_rerun(&scenario, &outcome) {
                 return Some(failure);
@@ -168,10 +165,7 @@ where
     }
 
     fn compare_rerun(&self, scenario: &Scenario, first: &RunOutcome) -> Option<Failure> {
-        let again = match S::build(scenario, &self.config) {
-            Ok(system) => runner::run(scenario, system),
-            Err(e) => RunOutcome::failed(e),
-        };
+        let again = S::run_with_config(scenario, &self.config);
         let diff = results::history::first_difference(
             &first.history.to_jsonl(),
             &again.history.to_jsonl(),

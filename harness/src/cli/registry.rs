@@ -1,7 +1,7 @@
 //! The systems a CLI can run, by name: each a [`NamedSystem`] behind one
 //! object-safe interface, so every verb works for every system.
 
-use crate::runner::{self, RunOutcome};
+use crate::runner::RunOutcome;
 use crate::scenario::{Scenario, SystemSpec};
 use crate::sut::{BugInfo, NamedSystem};
 use std::marker::PhantomData;
@@ -27,13 +27,7 @@ struct Entry<S>(PhantomData<fn() -> S>);
 
 impl<S: NamedSystem> Entry<S> {
     fn build(scenario: &Scenario) -> Result<S, String> {
-        let config: S::Config = if scenario.system.config.is_null() {
-            S::Config::default()
-        } else {
-            serde_json::from_value(scenario.system.config.clone())
-                .map_err(|e| format!("system.config is not a {} configuration: {e}", S::NAME))?
-        };
-        S::build(scenario, &config)
+        S::build(scenario, &S::config_of(scenario)?)
     }
 }
 
@@ -63,8 +57,8 @@ impl<S: NamedSystem> SystemEntry for Entry<S> {
     }
 
     fn run(&self, scenario: &Scenario) -> RunOutcome {
-        match Self::build(scenario) {
-            Ok(system) => runner::run(scenario, system),
+        match S::config_of(scenario) {
+            Ok(config) => S::run_with_config(scenario, &config),
             Err(e) => RunOutcome::failed(e),
         }
     }

@@ -130,6 +130,9 @@ pub fn run_sweep(
     );
     let plan = Plan {
         systems,
+        system: systems
+            .get(args.scenario.system.as_deref())
+            .map_err(anyhow::Error::msg)?,
         scenario: &args.scenario,
         out: &out,
         keep: args.keep,
@@ -181,6 +184,9 @@ pub fn run_sweep(
 /// What every worker needs to run one seed.
 struct Plan<'a> {
     systems: &'a Systems,
+    /// The system every seed runs (`to_scenario` has checked each seed's
+    /// configuration builds it).
+    system: &'a dyn super::registry::SystemEntry,
     scenario: &'a ScenarioArgs,
     out: &'a Path,
     keep: Keep,
@@ -211,10 +217,7 @@ impl Plan<'_> {
             }
         };
         let ((outcome, (mut verdict, report)), wall) = timed(|| {
-            let outcome = match self.systems.for_scenario(&scenario) {
-                Ok(system) => system.run(&scenario),
-                Err(e) => crate::runner::RunOutcome::failed(e),
-            };
+            let outcome = self.system.run(&scenario);
             let judged = judge(&outcome, 1);
             (outcome, judged)
         });

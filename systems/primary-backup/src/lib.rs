@@ -286,7 +286,7 @@ async fn serve_client(
 ) -> std::io::Result<()> {
     while let Some(Msg::Request { id, op }) = conn.recv().await {
         let outcome = if op.is_read() {
-            apply(&mut adopted.borrow().clone(), &op)
+            read(&adopted.borrow(), &op)
         } else {
             let (done, wait) = oneshot::channel();
             if tx.send((op, done)).is_err() {
@@ -396,11 +396,11 @@ async fn store_on(addr: &str, conn: &mut Option<Conn>, v: &Versioned) -> bool {
 /// Applies `op` to `state`: register ops (read, write, cas) and append
 /// ops (get, append).
 fn apply(state: &mut State, op: &Op) -> Outcome {
+    if op.is_read() {
+        return read(state, op);
+    }
     let current = state.get(&op.key).cloned().unwrap_or(Value::Null);
     match op.f.as_str() {
-        "read" => Outcome::Ok(current),
-        // An append log that was never written is the empty string.
-        "get" => Outcome::Ok(Value::String(current.as_str().unwrap_or("").into())),
         "write" => {
             state.insert(op.key.clone(), op.value.clone());
             Outcome::done(op)
@@ -420,6 +420,18 @@ fn apply(state: &mut State, op: &Op) -> Outcome {
             Outcome::done(op)
         }
         f => Outcome::Fail(format!("unknown op {f:?}")),
+    }
+}
+
+/// Answers a read (`read`, `get`) from `state`, which it leaves alone.
+fn read(state: &State, op: &Op) -> Outcome {
+    let current = state.get(&op.key);
+    match op.f.as_str() {
+        // An append log that was never written is the empty string.
+        "get" => Outcome::Ok(Value::String(
+            current.and_then(Value::as_str).unwrap_or("").into(),
+        )),
+        _ => Outcome::Ok(current.cloned().unwrap_or(Value::Null)),
     }
 }
 

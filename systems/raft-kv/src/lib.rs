@@ -150,13 +150,9 @@ impl NamedSystem for Cluster {
 }
 
 /// The scenario's Raft configuration: `system.config`, defaults where it
-/// is null.
+/// is null ([`NamedSystem::config_of`]).
 pub fn config_of(scenario: &Scenario) -> Result<RaftConfig, String> {
-    if scenario.system.config.is_null() {
-        return Ok(RaftConfig::default());
-    }
-    serde_json::from_value(scenario.system.config.clone())
-        .map_err(|e| format!("system.config is not a raft configuration: {e}"))
+    Cluster::config_of(scenario)
 }
 
 /// A scenario for the Raft cluster with these planted bugs: `base` with
