@@ -450,7 +450,7 @@ fn run<M: Model>(
         .collect();
     Ok(parallel::run_fair(tasks, threads, |task, steps| {
         if budget.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return Some(cancelled(task.p));
+            return Some(task.cancelled());
         }
         let report = task.turn(model, &budget, steps)?;
         if matches!(report.verdict, Verdict::Invalid(_)) {
@@ -470,6 +470,22 @@ struct KeyTask<'p, 'a, M: Model> {
 }
 
 impl<'p, M: Model> KeyTask<'p, '_, M> {
+    /// The report of a key stopped by another key's violation, with the
+    /// effort it had spent (a key cancelled before its first turn spent
+    /// none).
+    fn cancelled(&self) -> KeyReport {
+        let stats = self.search.as_ref().map(Search::stats).unwrap_or_default();
+        KeyReport {
+            key: self.p.key.to_string(),
+            ops: self.p.total,
+            verdict: Verdict::Unknown(Reason::Cancelled),
+            elapsed_ms: self.elapsed.as_secs_f64() * 1e3,
+            memo_entries: stats.memo_entries,
+            steps: stats.steps,
+            witness: None,
+        }
+    }
+
     /// Runs the search `steps` further: the key's report once decided.
     fn turn(&mut self, model: &'p M, budget: &Budget<'p>, steps: u64) -> Option<KeyReport> {
         let start = Instant::now();
@@ -528,17 +544,5 @@ impl<'p, M: Model> KeyTask<'p, '_, M> {
             }),
             Found::Cancelled => Verdict::Unknown(Reason::Cancelled),
         }
-    }
-}
-
-fn cancelled<M: Model>(p: &Prepared<'_, M>) -> KeyReport {
-    KeyReport {
-        key: p.key.to_string(),
-        ops: p.total,
-        verdict: Verdict::Unknown(Reason::Cancelled),
-        elapsed_ms: 0.0,
-        memo_entries: 0,
-        steps: 0,
-        witness: None,
     }
 }

@@ -165,8 +165,6 @@ struct Plan {
     /// interchangeable once invoked, so of each class only the earliest
     /// unplaced is tried, and the set records how many are placed.
     bit: Vec<u32>,
-    /// For an unknown operation, how many of its class were invoked before.
-    rank: Vec<u32>,
     /// For an unknown operation, the next of its class (or `u32::MAX`).
     next_twin: Vec<u32>,
     /// The first operation of each twin class.
@@ -184,7 +182,6 @@ impl Plan {
         let mut plan = Plan {
             class: Vec::with_capacity(ops.len()),
             bit: Vec::with_capacity(ops.len()),
-            rank: vec![0; ops.len()],
             next_twin: vec![u32::MAX; ops.len()],
             first_twins: Vec::new(),
             zobrist: Vec::with_capacity(ops.len()),
@@ -215,7 +212,6 @@ impl Plan {
                     plan.next_twin[last[c as usize] as usize] = i as u32;
                     last[c as usize] = i as u32;
                 }
-                plan.rank[i] = sizes[c as usize];
                 sizes[c as usize] += 1;
                 plan.bit.push(c);
                 plan.zobrist.push(0);

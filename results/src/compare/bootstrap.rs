@@ -321,7 +321,7 @@ mod tests {
     fn identical_samples_give_an_interval_that_holds_one() {
         let a = seed_histograms(30, 1);
         for pairing in [Pairing::Paired, Pairing::Unpaired] {
-            for d in bootstrap(
+            let intervals = bootstrap(
                 &side(&a),
                 &side(&a),
                 pairing,
@@ -329,7 +329,9 @@ mod tests {
                 1000,
                 3,
                 "x",
-            ) {
+            );
+            assert_eq!(intervals.len(), 3, "one interval per quantile");
+            for d in intervals {
                 let (low, high) = d.interval(0.95).unwrap();
                 assert!(
                     low <= 1.0 && 1.0 <= high,
@@ -341,6 +343,7 @@ mod tests {
         }
         // Paired, every replicate pools the same seeds on both sides.
         let d = bootstrap(&side(&a), &side(&a), Pairing::Paired, &[0.99], 200, 3, "x");
+        assert_eq!(d[0].replicates.len(), 200);
         assert!(d[0].replicates.iter().all(|&r| r == 1.0));
     }
 
