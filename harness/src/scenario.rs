@@ -245,7 +245,8 @@ impl Scenario {
         let mut legacy = false;
         if let Value::Object(map) = &mut value {
             if !map.contains_key("system") {
-                legacy = true;
+                // Its `bugs` would be an unknown field of today's format.
+                legacy = map.contains_key("bugs");
                 let bugs = map.remove("bugs").unwrap_or(Value::Array(Vec::new()));
                 let config = serde_json::json!({ "bugs": bugs });
                 map.insert(
@@ -256,7 +257,7 @@ impl Scenario {
         }
         match serde_json::from_value(value) {
             // Re-parse the text itself, so the error names line and column
-            // (a converted older file has no text of its own to point into).
+            // (not for an older file: its re-parse would stop at `bugs`).
             Err(_) if !legacy => serde_json::from_str(text),
             parsed => parsed,
         }
@@ -343,6 +344,13 @@ mod tests {
         assert_eq!(loaded.topology, Topology::default());
         let err = Scenario::from_json("{\n  \"seed\": 1,\n  \"nodes\": \"x\"\n}").unwrap_err();
         assert_eq!(err.line(), 3, "{err}");
+        let mut broken = old.clone();
+        broken["nodes"] = serde_json::json!("x");
+        let err = Scenario::from_json(&broken.to_string()).unwrap_err();
+        assert!(
+            err.to_string().contains("invalid type") && !err.to_string().contains("bugs"),
+            "an older file's own error, not the re-parse's: {err}"
+        );
     }
 
     #[test]
