@@ -6,6 +6,7 @@ fn main() -> std::process::ExitCode {
     harness::cli::App::new()
         .system::<raft_kv::Cluster>()
         .system::<primary_backup::PrimaryBackup>()
+        .system::<openraft_kv::OpenraftKv>()
         .main()
 }
 
