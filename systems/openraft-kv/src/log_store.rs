@@ -33,8 +33,9 @@ use turmoil::fs::shim::std::fs::{self, File, OpenOptions};
 pub const LOG_FILE: &str = "openraft.log";
 /// The vote file inside the node's data directory.
 pub const VOTE_FILE: &str = "vote.json";
-/// How often the planted group-commit task syncs (`flush-before-sync`).
-pub const GROUP_COMMIT: Duration = Duration::from_millis(20);
+/// How often the planted group-commit task syncs (`flush-before-sync`):
+/// once a heartbeat, as the built-in cluster's `ack-before-fsync` does.
+pub const GROUP_COMMIT: Duration = Duration::from_millis(50);
 
 /// One record of the log file.
 #[derive(Debug, Serialize, Deserialize)]

@@ -91,41 +91,44 @@ fn net_err<E: std::error::Error>(e: impl Into<std::io::Error>) -> RPCError<NodeI
 
 impl Peer {
     /// One request, one reply, within the rpc timeout.
+    ///
+    /// The connection is taken out of `self` for the exchange and put back
+    /// only after its reply was read: openraft may drop this future at its
+    /// own timeout, after the request went out, and a connection kept then
+    /// would hand that request's late reply to the next one.
     async fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
         let Some(addr) = self.addr.clone() else {
             return Err(Failure::Unreachable(std::io::Error::other("no such node")));
         };
-        if self.conn.is_none() {
-            match timeout(self.rpc_timeout, TcpStream::connect(addr)).await {
-                Ok(Ok(stream)) => self.conn = Some(stream),
+        let mut stream = match self.conn.take() {
+            Some(stream) => stream,
+            None => match timeout(self.rpc_timeout, TcpStream::connect(addr)).await {
+                Ok(Ok(stream)) => stream,
                 Ok(Err(e)) => return Err(Failure::Unreachable(e)),
                 Err(_) => {
                     let e = std::io::Error::from(std::io::ErrorKind::TimedOut);
                     return Err(Failure::Unreachable(e));
                 }
-            }
-        }
+            },
+        };
         let frame = wire::frame(request);
-        let conn = &mut self.conn;
-        let exchanged = timeout(self.rpc_timeout, async move {
-            let stream = conn.as_mut().expect("connected above");
+        let exchanged = timeout(self.rpc_timeout, async {
             stream.write_all(&frame).await?;
-            wire::read::<_, Reply>(stream)
+            wire::read::<_, Reply>(&mut stream)
                 .await?
                 .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))
         })
         .await;
         match exchanged {
-            Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(e)) => {
-                self.conn = None;
-                Err(Failure::Network(e))
+            Ok(Ok(reply)) => {
+                self.conn = Some(stream);
+                Ok(reply)
             }
-            Err(_) => {
-                self.conn = None; // wedged, or the target is down
-                let e = std::io::Error::from(std::io::ErrorKind::TimedOut);
-                Err(Failure::Network(e))
-            }
+            Ok(Err(e)) => Err(Failure::Network(e)),
+            // Wedged, or the target is down: the stream is dropped.
+            Err(_) => Err(Failure::Network(std::io::Error::from(
+                std::io::ErrorKind::TimedOut,
+            ))),
         }
     }
 }
