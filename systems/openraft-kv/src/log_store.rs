@@ -183,8 +183,30 @@ impl RaftLogReader<TypeConfig> for LogStore {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry<TypeConfig>>, StorageError<NodeId>> {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let start = match range.start_bound() {
+            Included(&i) => i,
+            Excluded(&i) => i.saturating_add(1),
+            Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Included(&i) => Some(i.saturating_add(1)),
+            Excluded(&i) => Some(i),
+            Unbounded => None,
+        };
+        if end.is_some_and(|end| start > end) {
+            // openraft asked for an inverted range (0.9.14 does, after a
+            // committed index went backwards): refuse it as a storage error
+            // rather than let BTreeMap::range panic.
+            let e = std::io::Error::other(format!("inverted log range {start}..{end:?}"));
+            return Err(StorageIOError::read_logs(&e).into());
+        }
         let inner = self.inner.borrow();
-        Ok(inner.log.range(range).map(|(_, e)| e.clone()).collect())
+        let entries = match end {
+            Some(end) => inner.log.range(start..end),
+            None => inner.log.range(start..),
+        };
+        Ok(entries.map(|(_, e)| e.clone()).collect())
     }
 }
 
