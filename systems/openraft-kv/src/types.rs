@@ -1,9 +1,5 @@
 //! The openraft type configuration and the KV commands it replicates.
 
-// openraft 0.9.14's declare_raft_types! emits `cfg_attr(feature = "serde")`,
-// which is evaluated in this crate (it has no such feature).
-#![allow(unexpected_cfgs)]
-
 use crate::runtime::SimRuntime;
 use serde::{Deserialize, Serialize};
 use std::io::Cursor;
