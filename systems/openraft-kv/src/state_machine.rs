@@ -49,12 +49,15 @@ impl KvState {
     }
 }
 
+/// The last snapshot built or installed: its meta and its bytes.
+type StoredSnapshot = (SnapshotMeta<NodeId, BasicNode>, Vec<u8>);
+
 /// The state machine of one node; clones share it, so the node's request
 /// handler reads what openraft applied.
 #[derive(Clone, Debug, Default)]
 pub struct StateMachine {
     state: Rc<RefCell<KvState>>,
-    snapshot: Rc<RefCell<Option<(SnapshotMeta<NodeId, BasicNode>, Vec<u8>)>>>,
+    snapshot: Rc<RefCell<Option<StoredSnapshot>>>,
     snapshots_built: Rc<RefCell<u64>>,
 }
 
