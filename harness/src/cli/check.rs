@@ -3,11 +3,14 @@
 //! One line per file (verdict, operations, keys, time), then the
 //! counterexample of a violation. The exit code is the worst over all files:
 //! 0 all linearizable, 1 one is not, 2 one is unknown, 3 one could not be
-//! read, holds no client operation at all, or whose witness does not
-//! verify (`EXIT_ERROR`). Errors go to stderr; one file's error never hides
-//! the other files' verdicts.
+//! read or its witness does not verify (`EXIT_ERROR`), 6 one tested nothing
+//! (`VACUOUS`: no client operation completed with a result the model could
+//! refuse, e.g. an empty file or one where every op timed out; see
+//! `CheckReport::tested_nothing`). The order of badness is 1, 3, 6, 2, 0.
+//! Errors go to stderr; one file's error never hides the other files'
+//! verdicts.
 
-use super::EXIT_ERROR;
+use super::{EXIT_ERROR, EXIT_TESTED_NOTHING};
 use clap::Args;
 use results::check::{check_events, verify_events};
 use results::formats::{load_file, Format};
@@ -66,21 +69,14 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("error: {e}");
                 EXIT_ERROR
             }
-            Ok((report, _, _)) if report.ops == 0 => {
-                eprintln!(
-                    "error: {}: no client operations to check (a history of only nemesis events, or an empty file): nothing was tested",
-                    path.display()
-                );
-                EXIT_ERROR
-            }
             Ok((report, format, verified)) => {
                 println!("{}: {} ({format})", path.display(), report.summary());
                 print!("{}", report.details());
                 match verified {
-                    None => report.verdict.exit_code(),
+                    None => report.exit_code(),
                     Some(Ok(keys)) => {
                         println!("witness verified: {keys} keys");
-                        report.verdict.exit_code()
+                        report.exit_code()
                     }
                     Some(Err(e)) => {
                         eprintln!(
@@ -92,7 +88,21 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         };
-        worst = worst.max(code);
+        if rank(code) > rank(worst) {
+            worst = code;
+        }
     }
     Ok(ExitCode::from(worst))
+}
+
+/// How bad an exit code is, for the worst over several files: not
+/// linearizable over an error over tested nothing over unknown over valid.
+fn rank(code: u8) -> u8 {
+    match code {
+        0 => 0,
+        2 => 1,
+        EXIT_TESTED_NOTHING => 2,
+        EXIT_ERROR => 3,
+        _ => 4,
+    }
 }

@@ -117,7 +117,23 @@ impl Loaded {
 }
 
 /// Reads `text` (from `file`) as `format`, or as the detected format.
+///
+/// A file with nothing in it but blank lines (and `;` comments) is an empty
+/// history in any format: the checker then says it tested nothing, rather
+/// than that its format cannot be told.
 pub fn load(text: &str, file: &str, format: Option<Format>) -> Result<Loaded, FormatError> {
+    let blank = text
+        .lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with(';'));
+    if blank {
+        return Ok(Loaded {
+            file: file.to_string(),
+            format: format.unwrap_or(Format::Jsonl),
+            history: History::new(),
+            lines: Vec::new(),
+        });
+    }
     let format = match format.or_else(|| Format::detect(text)) {
         Some(f) => f,
         None => {
@@ -190,5 +206,8 @@ mod tests {
             (Format::Jsonl, &[2][..])
         );
         assert_eq!(load("hello", "h.txt", None).unwrap_err().line, 0);
+        for blank in ["", "\n  \n", "; a comment\n"] {
+            assert!(load(blank, "h.log", None).unwrap().history.is_empty());
+        }
     }
 }

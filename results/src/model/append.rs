@@ -132,6 +132,10 @@ impl Model for AppendKv {
         matches!(op, AppendOp::Get(_))
     }
 
+    fn observes(&self, op: &AppendOp) -> bool {
+        matches!(op, AppendOp::Get(_))
+    }
+
     fn resets(&self, op: &AppendOp) -> bool {
         matches!(op, AppendOp::Put(_))
     }

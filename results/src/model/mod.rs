@@ -67,6 +67,17 @@ pub trait Model: Sync {
     /// orders (moving it earlier never hurts).
     fn is_read_only(&self, op: &Self::Op) -> bool;
 
+    /// True if `op`, completed with a definite result, tests the object:
+    /// some state refuses it (a read's value, a cas's expected value). An
+    /// operation every state accepts (a write) observes nothing. A history
+    /// in which no definite operation observes anything tested nothing
+    /// (see [`crate::check::CheckReport::tested_nothing`]). Every operation
+    /// by default, so a model that does not say is never judged vacuous.
+    fn observes(&self, op: &Self::Op) -> bool {
+        let _ = op;
+        true
+    }
+
     /// True if `op` may leave a state unrelated to the one before it (a
     /// `put`, a `write`); see [`Model::reachable`]. A reset must leave the
     /// same state whatever state it is applied to. Every operation by

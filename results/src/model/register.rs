@@ -94,6 +94,10 @@ impl Model for Register {
         matches!(op, RegOp::Read(_) | RegOp::CasMismatch { .. })
     }
 
+    fn observes(&self, op: &RegOp) -> bool {
+        !matches!(op, RegOp::Write(_) | RegOp::MaybeCas { .. })
+    }
+
     fn op(&self, call: &Call<'_>) -> Result<Option<RegOp>, String> {
         let op = match (call.f, call.outcome) {
             ("read", Outcome::Ok(v)) if v.is_null() => Some(RegOp::Read(None)),
