@@ -103,3 +103,41 @@ fn a_sweep_counts_seeds_that_tested_nothing_as_failures() {
     assert_eq!(out.status.code(), Some(6), "{}", text(&out));
     assert!(text(&out).contains("3 tested-nothing"), "{}", text(&out));
 }
+
+#[test]
+fn invalid_utf8_is_an_error_naming_line_and_byte() {
+    let dir = scratch("utf8");
+    let file = dir.join("bad.jsonl");
+    let mut bytes = READ_AFTER_WRITE.as_bytes().to_vec();
+    let second_line = READ_AFTER_WRITE.find('\n').unwrap() + 1;
+    bytes.insert(second_line + 3, 0xff);
+    std::fs::write(&file, bytes).unwrap();
+    let out = harness(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl:2: invalid UTF-8"), "{err}");
+    assert!(err.contains("(byte 4 of line 2)"), "{err}");
+}
+
+#[test]
+fn the_timeout_covers_reading_the_file() {
+    let dir = scratch("timeout");
+    let file = dir.join("long.jsonl");
+    let mut history = String::new();
+    for i in 0..100_000u64 {
+        let (p, t) = (i % 10, 2 * i);
+        history.push_str(&format!(
+            "{{\"index\":{t},\"time\":{t},\"process\":{p},\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\"value\":{i}}}\n{{\"index\":{},\"time\":{},\"process\":{p},\"type\":\"ok\",\"f\":\"write\",\"key\":\"x\",\"value\":{i}}}\n",
+            t + 1,
+            t + 1
+        ));
+    }
+    std::fs::write(&file, history).unwrap();
+    let out = harness(&["check", "--timeout", "0.001", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("ran out while reading"),
+        "{}",
+        text(&out)
+    );
+}

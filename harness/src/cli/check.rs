@@ -13,11 +13,11 @@
 use super::{EXIT_ERROR, EXIT_TESTED_NOTHING};
 use clap::Args;
 use results::check::{check_events, verify_events};
-use results::formats::{load_file, Format};
+use results::formats::{load_file_within, Format, LoadError};
 use results::{CheckOptions, ModelKind};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Arguments of `harness check`.
 #[derive(Debug, Args)]
@@ -33,8 +33,8 @@ pub struct CheckArgs {
     /// (default: detected from the content).
     #[arg(long, value_parser = str::parse::<Format>)]
     pub format: Option<Format>,
-    /// Time budget per file, in seconds; when it runs out the verdict is
-    /// unknown (exit code 2).
+    /// Time budget per file, in seconds, reading the file included; when it
+    /// runs out the verdict is unknown (exit code 2).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
     /// Verify each valid verdict's witness (the linearization found) apart
@@ -45,26 +45,37 @@ pub struct CheckArgs {
 }
 
 /// Checks every file and returns the worst exit code.
+#[allow(clippy::disallowed_methods)] // the --timeout budget is wall time, outside any simulation
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let timeout = match args.timeout {
         Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
         Some(s) => anyhow::bail!("--timeout must be a positive number of seconds, got {s}"),
         None => None,
     };
-    let opts = CheckOptions {
-        model: args.model,
-        timeout,
-        ..CheckOptions::default()
-    };
     let mut worst = 0u8;
     for path in &args.files {
-        let checked = load_file(path, args.format).and_then(|loaded| {
+        let start = Instant::now();
+        let deadline = timeout.map(|t| start + t);
+        let checked = load_file_within(path, args.format, deadline).and_then(|loaded| {
+            // What reading left of the budget.
+            let opts = CheckOptions {
+                model: args.model,
+                timeout: timeout.map(|t| t.saturating_sub(start.elapsed())),
+                ..CheckOptions::default()
+            };
             let report = check_events(loaded.history.events(), &loaded.source(), &opts)?;
             let verified = (args.verify && report.verdict.is_valid())
                 .then(|| verify_events(loaded.history.events(), &loaded.source(), &report));
             Ok((report, loaded.format, verified))
         });
         let code = match checked {
+            Err(LoadError::OutOfTime { file, line }) => {
+                println!(
+                    "{file}: unknown  the time budget of {} ms ran out while reading, at line {line}",
+                    timeout.unwrap_or_default().as_millis()
+                );
+                2
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 EXIT_ERROR

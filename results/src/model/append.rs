@@ -86,9 +86,12 @@ pub enum AppendOp {
 pub struct AppendKv;
 
 fn text(v: &Value, what: &str) -> Result<Text, String> {
-    v.as_str()
-        .map(Text::new)
-        .ok_or_else(|| format!("expected a string {what}, got {v}"))
+    v.as_str().map(Text::new).ok_or_else(|| {
+        format!(
+            "expected a string {what}, got {}",
+            super::register::short(v)
+        )
+    })
 }
 
 fn quote(s: &str) -> String {
@@ -193,7 +196,8 @@ impl Model for AppendKv {
             ("append", _) => Some(AppendOp::Append(text(call.arg, "to append")?)),
             (f, _) => {
                 return Err(format!(
-                    "unknown operation {f:?}: expected get, put or append"
+                    "unknown operation {:?}: expected get, put or append",
+                    crate::formats::excerpt(f)
                 ))
             }
         })

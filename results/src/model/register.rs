@@ -50,7 +50,7 @@ impl Register {
 
 fn int(v: &Value, what: &str) -> Result<i64, String> {
     v.as_i64()
-        .ok_or_else(|| format!("expected an integer {what}, got {v}"))
+        .ok_or_else(|| format!("expected an integer {what}, got {}", short(v)))
 }
 
 fn pair(v: &Value) -> Result<(i64, i64), String> {
@@ -59,8 +59,16 @@ fn pair(v: &Value) -> Result<(i64, i64), String> {
             int(e, "as cas's expected value")?,
             int(n, "as cas's new value")?,
         )),
-        _ => Err(format!("expected a cas value [expected, new], got {v}")),
+        _ => Err(format!(
+            "expected a cas value [expected, new], got {}",
+            short(v)
+        )),
     }
+}
+
+/// A JSON value for an error message, cut short.
+pub(crate) fn short(v: &Value) -> String {
+    crate::formats::excerpt(&v.to_string())
 }
 
 fn show(v: Option<i64>) -> String {
@@ -123,7 +131,10 @@ impl Model for Register {
                 } else {
                     "read or write"
                 };
-                return Err(format!("unknown operation {f:?}: expected {expected}"));
+                return Err(format!(
+                    "unknown operation {:?}: expected {expected}",
+                    crate::formats::excerpt(f)
+                ));
             }
         };
         Ok(op)
