@@ -141,3 +141,29 @@ fn the_timeout_covers_reading_the_file() {
         text(&out)
     );
 }
+
+#[test]
+fn initial_value_and_mutex_from_the_command_line() {
+    let dir = scratch("knossos");
+    let reg = dir.join("reg.edn");
+    std::fs::write(
+        &reg,
+        "[{:type :invoke, :f :read, :value nil, :process 0}\n {:type :ok, :f :read, :value -1, :process 0}]\n",
+    )
+    .unwrap();
+    let reg = reg.to_str().unwrap();
+    assert_eq!(harness(&["check", reg]).status.code(), Some(1));
+    let out = harness(&["check", "--initial", "-1", "--verify", reg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lock = dir.join("lock.edn");
+    std::fs::write(
+        &lock,
+        "[{:type :invoke, :f :acquire, :process 0}\n {:type :ok, :f :acquire, :process 0}\n {:type :invoke, :f :acquire, :process 1}\n {:type :ok, :f :acquire, :process 1}]\n",
+    )
+    .unwrap();
+    let out = harness(&["check", lock.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("model mutex"), "{}", text(&out));
+    let out = harness(&["check", "--initial", "0", lock.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+}

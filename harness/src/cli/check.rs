@@ -25,10 +25,15 @@ pub struct CheckArgs {
     /// History files to check (JSONL, Jepsen EDN, Porcupine logs).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// The model: register, cas-register, kv or append-kv (default: from
-    /// the operation names).
+    /// The model: register, cas-register, kv, append-kv or mutex (default:
+    /// from the operation names).
     #[arg(long, value_parser = str::parse::<ModelKind>)]
     pub model: Option<ModelKind>,
+    /// The registers' value before any write, for the register,
+    /// cas-register and kv models (default: null, never written; Knossos's
+    /// tests start at 0).
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
+    pub initial: Option<i64>,
     /// The file format: jsonl, edn, porcupine-etcd or porcupine-kv
     /// (default: detected from the content).
     #[arg(long, value_parser = str::parse::<Format>)]
@@ -60,6 +65,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             // What reading left of the budget.
             let opts = CheckOptions {
                 model: args.model,
+                initial: args.initial,
                 timeout: timeout.map(|t| t.saturating_sub(start.elapsed())),
                 ..CheckOptions::default()
             };

@@ -36,7 +36,7 @@ pub use ops::Source;
 pub use verify::{verify_events, verify_events_with, verify_history};
 
 use crate::history::{Event, FormatError, History};
-use crate::model::{AppendKv, Model, ModelKind, Register};
+use crate::model::{AppendKv, Model, ModelKind, Mutex, Register};
 use crate::verdict::{Reason, Verdict};
 use memo::Pool;
 use ops::HistOp;
@@ -66,6 +66,9 @@ pub struct CheckOptions {
     /// take far longer than an easy violation. Keys stopped this way are
     /// reported as unknown with [`Reason::Cancelled`].
     pub stop_at_violation: bool,
+    /// The register models' value before any write (`--initial`; `None`:
+    /// null, never written). Only for register, cas-register and kv.
+    pub initial: Option<i64>,
 }
 
 impl Default for CheckOptions {
@@ -78,6 +81,7 @@ impl Default for CheckOptions {
             memory_bytes_max: 1 << 30,
             threads: 0,
             stop_at_violation: true,
+            initial: None,
         }
     }
 }
@@ -162,6 +166,10 @@ pub struct CheckReport {
     /// [`CheckReport::tested_nothing`]); written only when true.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tested_nothing: bool,
+    /// The register's initial value the check assumed (`--initial`), which
+    /// [`verify_events`] uses too; absent for null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<i64>,
 }
 
 /// Exit code of a check (or run) that tested nothing: no operation could
@@ -301,13 +309,31 @@ pub fn check_events(
         ModelKind::detect(fs)
     });
     let name = kind.name();
-    match kind {
-        ModelKind::Register => check_events_with(events, src, &Register::PLAIN, name, opts),
+    if opts.initial.is_some() && !kind.has_initial_value() {
+        return Err(FormatError {
+            file: src.file.to_string(),
+            line: 0,
+            message: format!(
+                "an initial value applies to the register, cas-register and kv models only, not {name}"
+            ),
+        });
+    }
+    let report = match kind {
+        ModelKind::Register => {
+            let model = Register::PLAIN.starting_at(opts.initial);
+            check_events_with(events, src, &model, name, opts)
+        }
         ModelKind::CasRegister | ModelKind::Kv => {
-            check_events_with(events, src, &Register::CAS, name, opts)
+            let model = Register::CAS.starting_at(opts.initial);
+            check_events_with(events, src, &model, name, opts)
         }
         ModelKind::AppendKv => check_events_with(events, src, &AppendKv, name, opts),
-    }
+        ModelKind::Mutex => check_events_with(events, src, &Mutex, name, opts),
+    };
+    report.map(|r| CheckReport {
+        initial: opts.initial,
+        ..r
+    })
 }
 
 /// Checks events read from `src` against any [`Model`], one key at a time:
@@ -399,6 +425,7 @@ pub fn check_events_with<M: Model>(
     let observed = per_key.iter().any(|k| k.observations > 0);
     let tested_nothing = !observed && !matches!(verdict, Verdict::Invalid(_));
     Ok(CheckReport {
+        initial: None,
         tested_nothing,
         verdict,
         model: model_name.to_string(),

@@ -107,7 +107,14 @@ fn event(form: &Edn, seq: u64) -> Result<Event, String> {
         (Process::Nemesis, _) => (None, value.to_json()),
         (_, Some(k)) => (Some(key_text(k)), value.to_json()),
         (_, None) => match value {
-            Edn::Seq(kv) if kv.len() == 2 && (f != "cas" || matches!(kv[1], Edn::Seq(_))) => {
+            // A tuple [key value]; but a cas's own value [old new] is no
+            // tuple, nor is a two-step txn [[f k v] [f k v]] (a key is no
+            // sequence).
+            Edn::Seq(kv)
+                if kv.len() == 2
+                    && (f != "cas" || matches!(kv[1], Edn::Seq(_)))
+                    && (f != "txn" || !matches!(kv[0], Edn::Seq(_))) =>
+            {
                 (Some(key_text(&kv[0])), kv[1].to_json())
             }
             _ => (Some(SINGLE_KEY.to_string()), value.to_json()),

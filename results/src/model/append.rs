@@ -194,6 +194,7 @@ impl Model for AppendKv {
             ("get", _) | ("put" | "append", Outcome::Fail(_)) => None,
             ("put", _) => Some(AppendOp::Put(text(call.arg, "to put")?)),
             ("append", _) => Some(AppendOp::Append(text(call.arg, "to append")?)),
+            ("txn", _) => return Err(super::NO_TXN.into()),
             (f, _) => {
                 return Err(format!(
                     "unknown operation {:?}: expected get, put or append",

@@ -34,18 +34,33 @@ pub enum RegOp {
     },
 }
 
-/// An integer register that starts as `null` (never written).
+/// An integer register that starts as `null` (never written), or as
+/// `initial`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Register {
     /// Whether `cas` is part of the interface (the cas-register).
     pub cas: bool,
+    /// The value before any write (`None`: null, never written); Knossos's
+    /// tests start their registers at 0.
+    pub initial: Option<i64>,
 }
 
 impl Register {
-    /// Read and write only.
-    pub const PLAIN: Register = Register { cas: false };
-    /// Read, write and compare-and-set.
-    pub const CAS: Register = Register { cas: true };
+    /// Read and write only, starting as null.
+    pub const PLAIN: Register = Register {
+        cas: false,
+        initial: None,
+    };
+    /// Read, write and compare-and-set, starting as null.
+    pub const CAS: Register = Register {
+        cas: true,
+        initial: None,
+    };
+
+    /// The same register, starting at `initial`.
+    pub fn starting_at(self, initial: Option<i64>) -> Register {
+        Register { initial, ..self }
+    }
 }
 
 fn int(v: &Value, what: &str) -> Result<i64, String> {
@@ -80,7 +95,7 @@ impl Model for Register {
     type Op = RegOp;
 
     fn init(&self) -> Option<i64> {
-        None
+        self.initial
     }
 
     #[inline]
@@ -113,6 +128,7 @@ impl Model for Register {
             ("read", _) => None,
             ("write", Outcome::Fail(_)) => None,
             ("write", _) => Some(RegOp::Write(int(call.arg, "to write")?)),
+            ("txn", _) => return Err(super::NO_TXN.into()),
             ("cas", _) if !self.cas => {
                 return Err("the register model has no cas: use --model cas-register".into())
             }
