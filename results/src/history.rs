@@ -138,6 +138,17 @@ impl Event {
         Self::new(Process::Nemesis, EventType::Info, f, None, value)
     }
 
+    /// Reads one JSONL line, line number `line` of `file` (for the error).
+    pub fn from_jsonl_line(text: &str, file: &str, line: usize) -> Result<Event, FormatError> {
+        serde_json::from_str(text).map_err(|e| FormatError {
+            file: file.to_string(),
+            line,
+            message: format!(
+                "expected a history event {{\"index\",\"time\",\"process\",\"type\",\"f\",...}}: {e}"
+            ),
+        })
+    }
+
     /// The same event with an error message attached.
     pub fn with_error(mut self, error: &str) -> Self {
         self.error = Some(error.to_string());
@@ -246,14 +257,7 @@ impl History {
             if line.trim().is_empty() {
                 continue;
             }
-            let event: Event = serde_json::from_str(line).map_err(|e| FormatError {
-                file: file.to_string(),
-                line: n + 1,
-                message: format!(
-                    "expected a history event {{\"index\",\"time\",\"process\",\"type\",\"f\",...}}: {e}"
-                ),
-            })?;
-            events.push(event);
+            events.push(Event::from_jsonl_line(line, file, n + 1)?);
         }
         Ok(History { events })
     }

@@ -249,3 +249,57 @@ fn an_old_info_write_explains_a_late_read() {
         "7 was read last, not 2"
     );
 }
+
+/// A history in which no operation could have observed anything is
+/// linearizable whatever the system did: it gets a verdict of its own
+/// (exit code 6), and one real observation is enough to lift it.
+#[rustfmt::skip]
+#[test]
+fn a_history_that_tested_nothing_is_not_valid() {
+    let cases: Vec<(&str, bool, Vec<Event>)> = vec![
+        ("empty", true, vec![]),
+        ("every op timed out", true, vec![
+            invoke(0, "write", json!(1)), info(0, "write", json!(1)),
+            invoke(1, "read", NIL), info(1, "read", NIL),
+            invoke(2, "cas", json!([1, 2])), info(2, "cas", json!([1, 2]))]),
+        ("every op failed", true, vec![
+            invoke(0, "write", json!(1)), fail(0, "write", json!(1), "unavailable"),
+            invoke(1, "read", NIL), fail(1, "read", NIL, "unavailable")]),
+        ("only writes", true, vec![
+            invoke(0, "write", json!(1)), ok(0, "write", json!(1)),
+            invoke(1, "write", json!(2)), ok(1, "write", json!(2))]),
+        ("a read of the initial value", false, vec![
+            invoke(0, "read", NIL), ok(0, "read", NIL)]),
+        ("a cas that succeeded", false, vec![
+            invoke(0, "write", json!(1)), info(0, "write", json!(1)),
+            invoke(1, "cas", json!([1, 2])), ok(1, "cas", json!([1, 2]))]),
+        ("a cas that saw a mismatch", false, vec![
+            invoke(0, "cas", json!([1, 2])), fail(0, "cas", json!([1, 2]), "cas-mismatch")]),
+    ];
+    for (name, vacuous, events) in cases {
+        let report = check(events);
+        assert_eq!(report.tested_nothing(), vacuous, "{name}: {}", report.summary());
+        if vacuous {
+            assert_eq!(report.exit_code(), 6, "{name}");
+            assert!(report.summary().starts_with("VACUOUS"), "{name}: {}", report.summary());
+            assert!(report.details().contains("tested nothing"), "{name}");
+            let json = serde_json::to_string(&report).unwrap();
+            assert!(json.contains(r#""tested_nothing":true"#), "{name}: {json}");
+        } else {
+            assert_eq!(report.exit_code(), 0, "{name}: {}", report.summary());
+        }
+    }
+}
+
+/// A violation is never hidden behind "tested nothing".
+#[test]
+fn an_invalid_history_is_invalid_even_with_one_observation() {
+    let report = check(vec![
+        invoke(0, "cas", json!([1, 2])),
+        fail(0, "cas", json!([1, 2]), "cas-mismatch"),
+        invoke(0, "cas", json!([5, 6])),
+        ok(0, "cas", json!([5, 6])),
+    ]);
+    assert!(!report.tested_nothing());
+    assert_eq!(report.exit_code(), 1);
+}

@@ -53,6 +53,11 @@ pub const EXIT_ERROR: u8 = 3;
 /// time (a liveness failure), when its history is not also invalid.
 pub const EXIT_LIVENESS: u8 = 4;
 
+/// Exit code of a run or check that tested nothing: no client operation
+/// completed with a result the model could refuse (see
+/// [`results::CheckReport::tested_nothing`]).
+pub const EXIT_TESTED_NOTHING: u8 = results::check::EXIT_TESTED_NOTHING;
+
 /// Deterministic fault-injection testing of distributed systems.
 ///
 /// Every run is reproducible from its seed: `harness replay DIR` re-runs a

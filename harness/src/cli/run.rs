@@ -6,7 +6,7 @@ use super::scenario_args::ScenarioArgs;
 use crate::rundir::{read_scenario, write_run_dir};
 use crate::runner::RunOutcome;
 use crate::scenario::Scenario;
-use crate::sweep::verdict::judge;
+use crate::sweep::verdict::{judge, SeedVerdict};
 use anyhow::Context;
 use clap::Args;
 use results::check::CheckReport;
@@ -121,7 +121,8 @@ pub(crate) fn print_verdict(seed: u64, outcome: &RunOutcome, report: Option<&Che
     }
 }
 
-/// `harness replay DIR`: re-run from `DIR/config.json` and compare.
+/// `harness replay DIR`: re-run from `DIR/config.json` and compare; an
+/// identical replay of a run that tested nothing exits 6, as the run did.
 pub fn replay(args: ReplayArgs, systems: &Systems) -> anyhow::Result<ExitCode> {
     let config = args.dir.join("config.json");
     let scenario = read_scenario(&config)?;
@@ -161,6 +162,13 @@ pub fn replay(args: ReplayArgs, systems: &Systems) -> anyhow::Result<ExitCode> {
     match results::history::first_difference(&recorded, &outcome.history.to_jsonl()) {
         None => {
             println!("identical: the history is byte-for-byte the recorded one");
+            // A faithful replay of a run that tested nothing reproduces
+            // nothing: say so, with the run's own exit code.
+            let (verdict, _) = judge(&outcome, 0);
+            if let SeedVerdict::TestedNothing { detail } = &verdict {
+                println!("VACUOUS: the run tested nothing: {detail}");
+                return Ok(ExitCode::from(verdict.exit_code()));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(diff) => {

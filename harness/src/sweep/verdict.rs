@@ -2,10 +2,12 @@
 //!
 //! A seed whose run did not finish (a panic, a simulation error, the
 //! simulated time limit) is an `error`, and one whose healed cluster did
-//! not answer every key in time is a `liveness` failure: each a failure
+//! not answer every key in time is a `liveness` failure, and one whose
+//! history tested nothing (no operation could have observed anything; see
+//! [`CheckReport::tested_nothing`]) is `tested-nothing`: each a failure
 //! with its own label, never a pass, whatever the history looks like.
 
-use crate::cli::{EXIT_ERROR, EXIT_LIVENESS};
+use crate::cli::{EXIT_ERROR, EXIT_LIVENESS, EXIT_TESTED_NOTHING};
 use crate::runner::RunOutcome;
 use results::check::{CheckOptions, CheckReport};
 use results::Verdict;
@@ -45,19 +47,28 @@ pub enum SeedVerdict {
         /// What went wrong.
         detail: String,
     },
+    /// The history is linearizable only vacuously: no client operation
+    /// completed with a result the model could refuse (all failed or timed
+    /// out, or only writes), so nothing was tested.
+    TestedNothing {
+        /// The checker's summary and the count of operations by outcome.
+        detail: String,
+    },
 }
 
 impl SeedVerdict {
     /// Every label, in the order a summary lists them.
-    pub const LABELS: [&'static str; 5] = [
+    pub const LABELS: [&'static str; 6] = [
         "linearizable",
         "not-linearizable",
         "unknown",
         "liveness",
         "error",
+        "tested-nothing",
     ];
 
-    /// `linearizable`, `not-linearizable`, `unknown` or `error`.
+    /// `linearizable`, `not-linearizable`, `unknown`, `liveness`, `error`
+    /// or `tested-nothing`.
     pub fn label(&self) -> &'static str {
         match self {
             SeedVerdict::Linearizable => Self::LABELS[0],
@@ -65,6 +76,7 @@ impl SeedVerdict {
             SeedVerdict::Unknown { .. } => Self::LABELS[2],
             SeedVerdict::Liveness { .. } => Self::LABELS[3],
             SeedVerdict::Error { .. } => Self::LABELS[4],
+            SeedVerdict::TestedNothing { .. } => Self::LABELS[5],
         }
     }
 
@@ -80,12 +92,14 @@ impl SeedVerdict {
             SeedVerdict::NotLinearizable { detail }
             | SeedVerdict::Unknown { detail }
             | SeedVerdict::Liveness { detail }
-            | SeedVerdict::Error { detail } => detail,
+            | SeedVerdict::Error { detail }
+            | SeedVerdict::TestedNothing { detail } => detail,
         }
     }
 
     /// The exit code of a sweep that saw only this verdict: 0
-    /// linearizable, 1 not linearizable, 2 unknown, 3 error, 4 liveness.
+    /// linearizable, 1 not linearizable, 2 unknown, 3 error, 4 liveness,
+    /// 6 tested nothing.
     pub fn exit_code(&self) -> u8 {
         match self {
             SeedVerdict::Linearizable => 0,
@@ -93,18 +107,21 @@ impl SeedVerdict {
             SeedVerdict::Unknown { .. } => 2,
             SeedVerdict::Error { .. } => EXIT_ERROR,
             SeedVerdict::Liveness { .. } => EXIT_LIVENESS,
+            SeedVerdict::TestedNothing { .. } => EXIT_TESTED_NOTHING,
         }
     }
 
     /// How bad it is, for the sweep's exit code: not linearizable over
-    /// error over liveness over unknown over linearizable.
+    /// error over liveness over tested nothing over unknown over
+    /// linearizable.
     pub fn rank(&self) -> u8 {
         match self {
             SeedVerdict::Linearizable => 0,
             SeedVerdict::Unknown { .. } => 1,
-            SeedVerdict::Liveness { .. } => 2,
-            SeedVerdict::Error { .. } => 3,
-            SeedVerdict::NotLinearizable { .. } => 4,
+            SeedVerdict::TestedNothing { .. } => 2,
+            SeedVerdict::Liveness { .. } => 3,
+            SeedVerdict::Error { .. } => 4,
+            SeedVerdict::NotLinearizable { .. } => 5,
         }
     }
 }
@@ -152,8 +169,31 @@ pub fn judge(outcome: &RunOutcome, threads: usize) -> (SeedVerdict, Option<Check
         (None, _, Some(liveness)) => SeedVerdict::Liveness {
             detail: format!("{liveness}\n{detail}"),
         },
+        (None, _, None) if report.tested_nothing() => SeedVerdict::TestedNothing {
+            detail: format!("{}\n{detail}", op_counts(&outcome.history)),
+        },
         (None, Verdict::Valid, None) => SeedVerdict::Linearizable,
         (None, Verdict::Unknown(_), None) => SeedVerdict::Unknown { detail },
     };
     (verdict, Some(report))
+}
+
+/// `N client ops: A ok, B fail, C info, D unanswered`: why a run tested
+/// nothing, at a glance.
+pub fn op_counts(history: &results::History) -> String {
+    use results::{EventType, Process};
+    let (mut invoked, mut ok, mut fail, mut info) = (0, 0, 0, 0);
+    for e in history.events() {
+        if !matches!(e.process, Process::Client(_)) {
+            continue;
+        }
+        match e.kind {
+            EventType::Invoke => invoked += 1,
+            EventType::Ok => ok += 1,
+            EventType::Fail => fail += 1,
+            EventType::Info => info += 1,
+        }
+    }
+    let unanswered = invoked - (ok + fail + info).min(invoked);
+    format!("{invoked} client ops: {ok} ok, {fail} fail, {info} info, {unanswered} unanswered")
 }

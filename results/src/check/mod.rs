@@ -36,7 +36,7 @@ pub use ops::Source;
 pub use verify::{verify_events, verify_events_with, verify_history};
 
 use crate::history::{Event, FormatError, History};
-use crate::model::{AppendKv, Model, ModelKind, Register};
+use crate::model::{AppendKv, Model, ModelKind, Mutex, Register};
 use crate::verdict::{Reason, Verdict};
 use memo::Pool;
 use ops::HistOp;
@@ -66,6 +66,9 @@ pub struct CheckOptions {
     /// take far longer than an easy violation. Keys stopped this way are
     /// reported as unknown with [`Reason::Cancelled`].
     pub stop_at_violation: bool,
+    /// The register models' value before any write (`--initial`; `None`:
+    /// null, never written). Only for register, cas-register and kv.
+    pub initial: Option<i64>,
 }
 
 impl Default for CheckOptions {
@@ -78,6 +81,7 @@ impl Default for CheckOptions {
             memory_bytes_max: 1 << 30,
             threads: 0,
             stop_at_violation: true,
+            initial: None,
         }
     }
 }
@@ -98,6 +102,10 @@ pub struct KeyReport {
     pub memo_entries: usize,
     /// Search steps taken (another measure of effort).
     pub steps: u64,
+    /// Operations on it that could have observed something: completed with
+    /// a definite result some model state refuses ([`Model::observes`]).
+    #[serde(default)]
+    pub observations: usize,
     /// For a valid key, the linearization found, which
     /// [`verify_events_with`] can check apart from the search.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,14 +162,59 @@ pub struct CheckReport {
     pub elapsed_ms: f64,
     /// Per-key verdicts, in key order.
     pub per_key: Vec<KeyReport>,
+    /// True when the history tested nothing (see
+    /// [`CheckReport::tested_nothing`]); written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tested_nothing: bool,
+    /// The register's initial value the check assumed (`--initial`), which
+    /// [`verify_events`] uses too; absent for null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<i64>,
 }
 
+/// Exit code of a check (or run) that tested nothing: no operation could
+/// have observed anything, so "linearizable" would say nothing.
+pub const EXIT_TESTED_NOTHING: u8 = 6;
+
 impl CheckReport {
+    /// True when the history tested nothing: no client operation completed
+    /// with a definite result that some state of the model refuses (a
+    /// read's value, a cas's expected value; [`Model::observes`]), and no
+    /// key is invalid. That covers an empty history, one where every
+    /// operation failed or timed out, and one of only writes: any such
+    /// history is linearizable whatever the system did, so a "valid" would
+    /// be vacuous. It gets a verdict of its own, exit code
+    /// [`EXIT_TESTED_NOTHING`].
+    pub fn tested_nothing(&self) -> bool {
+        self.tested_nothing
+    }
+
+    /// The process exit code: the verdict's (0 valid, 1 invalid, 2
+    /// unknown), or [`EXIT_TESTED_NOTHING`] for a history that tested
+    /// nothing.
+    pub fn exit_code(&self) -> u8 {
+        if self.tested_nothing {
+            EXIT_TESTED_NOTHING
+        } else {
+            self.verdict.exit_code()
+        }
+    }
+
+    /// The word a summary line starts with: the verdict's, or `VACUOUS`
+    /// for a history that tested nothing.
+    pub fn word(&self) -> &'static str {
+        if self.tested_nothing {
+            "VACUOUS"
+        } else {
+            self.verdict.word()
+        }
+    }
+
     /// One line: verdict, operations, keys, time.
     pub fn summary(&self) -> String {
         format!(
             "{:<7} {} ops, {} keys, model {}, {:.1} ms",
-            self.verdict.word(),
+            self.word(),
             self.ops,
             self.keys,
             self.model,
@@ -173,6 +226,12 @@ impl CheckReport {
     /// violation, the reason for an unknown, and which other keys failed.
     pub fn details(&self) -> String {
         let mut out = String::new();
+        if self.tested_nothing {
+            out.push_str(&format!(
+                "tested nothing: of {} client operations none completed with a result the model could refuse (a read's value, a cas); every one failed, timed out, or could not fail (a write)\n",
+                self.ops
+            ));
+        }
         match &self.verdict {
             Verdict::Valid => {}
             Verdict::Invalid(c) => out.push_str(&format!("{c}\n")),
@@ -250,13 +309,31 @@ pub fn check_events(
         ModelKind::detect(fs)
     });
     let name = kind.name();
-    match kind {
-        ModelKind::Register => check_events_with(events, src, &Register::PLAIN, name, opts),
+    if opts.initial.is_some() && !kind.has_initial_value() {
+        return Err(FormatError {
+            file: src.file.to_string(),
+            line: 0,
+            message: format!(
+                "an initial value applies to the register, cas-register and kv models only, not {name}"
+            ),
+        });
+    }
+    let report = match kind {
+        ModelKind::Register => {
+            let model = Register::PLAIN.starting_at(opts.initial);
+            check_events_with(events, src, &model, name, opts)
+        }
         ModelKind::CasRegister | ModelKind::Kv => {
-            check_events_with(events, src, &Register::CAS, name, opts)
+            let model = Register::CAS.starting_at(opts.initial);
+            check_events_with(events, src, &model, name, opts)
         }
         ModelKind::AppendKv => check_events_with(events, src, &AppendKv, name, opts),
-    }
+        ModelKind::Mutex => check_events_with(events, src, &Mutex, name, opts),
+    };
+    report.map(|r| CheckReport {
+        initial: opts.initial,
+        ..r
+    })
 }
 
 /// Checks events read from `src` against any [`Model`], one key at a time:
@@ -345,7 +422,11 @@ pub fn check_events_with<M: Model>(
     let verdict = per_key
         .iter()
         .fold(Verdict::Valid, |v, k| v.merge(k.verdict.clone()));
+    let observed = per_key.iter().any(|k| k.observations > 0);
+    let tested_nothing = !observed && !matches!(verdict, Verdict::Invalid(_));
     Ok(CheckReport {
+        initial: None,
+        tested_nothing,
         verdict,
         model: model_name.to_string(),
         ops: by_key.values().map(Vec::len).sum(),
@@ -360,6 +441,8 @@ pub fn check_events_with<M: Model>(
 struct Prepared<'a, M: Model> {
     key: &'a str,
     total: usize,
+    /// Operations with a definite result that [`Model::observes`].
+    observations: usize,
     hist: Vec<HistOp<'a>>,
     ops: Vec<M::Op>,
     spans: Vec<Span>,
@@ -374,6 +457,7 @@ fn prepare<'a, M: Model>(
     let mut p = Prepared {
         key,
         total: all.len(),
+        observations: 0,
         hist: Vec::new(),
         ops: Vec::new(),
         spans: Vec::new(),
@@ -384,6 +468,9 @@ fn prepare<'a, M: Model>(
             src.error(pos, message)
         })?;
         if let Some(op) = op {
+            if h.return_pos().is_some() && model.observes(&op) {
+                p.observations += 1;
+            }
             p.hist.push(*h);
             p.ops.push(op);
             p.spans.push(Span {
@@ -482,6 +569,7 @@ impl<'p, M: Model> KeyTask<'p, '_, M> {
             elapsed_ms: self.elapsed.as_secs_f64() * 1e3,
             memo_entries: stats.memo_entries,
             steps: stats.steps,
+            observations: self.p.observations,
             witness: None,
         }
     }
@@ -525,6 +613,7 @@ impl<'p, M: Model> KeyTask<'p, '_, M> {
             elapsed_ms: self.elapsed.as_secs_f64() * 1e3,
             memo_entries: stats.memo_entries,
             steps: stats.steps,
+            observations: p.observations,
             witness,
         })
     }

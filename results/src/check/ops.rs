@@ -85,7 +85,11 @@ pub(crate) fn operations_by_key<'a>(
         if e.key.is_none() {
             return Err(src.error(
                 pos,
-                format!("expected a \"key\" on process {p}'s {} {}", e.f, kind(e)),
+                format!(
+                    "expected a \"key\" on process {p}'s {} {}",
+                    cut(&e.f),
+                    kind(e)
+                ),
             ));
         }
         if e.kind == EventType::Invoke {
@@ -93,7 +97,7 @@ pub(crate) fn operations_by_key<'a>(
                 let line = src.line(ops[i].invoke_pos);
                 return Err(src.error(
                     pos,
-                    format!("process {p} invokes {} while its {} from line {line} is still open: expected a completion first", e.f, ops[i].invoke.f),
+                    format!("process {p} invokes {} while its {} from line {line} is still open: expected a completion first", cut(&e.f), cut(&ops[i].invoke.f)),
                 ));
             }
             open.insert(p, ops.len());
@@ -116,7 +120,7 @@ pub(crate) fn operations_by_key<'a>(
                 pos,
                 format!(
                     "this {} is a {} on key {:?} but process {p}'s open operation (line {}) is a {} on key {:?}",
-                    kind(e), e.f, e.key.as_deref().unwrap_or(""), src.line(ops[i].invoke_pos), inv.f, inv.key.as_deref().unwrap_or("")
+                    kind(e), cut(&e.f), cut(e.key.as_deref().unwrap_or("")), src.line(ops[i].invoke_pos), cut(&inv.f), cut(inv.key.as_deref().unwrap_or(""))
                 ),
             ));
         }
@@ -128,6 +132,11 @@ pub(crate) fn operations_by_key<'a>(
         by_key.entry(key).or_default().push(op);
     }
     Ok(by_key)
+}
+
+/// A name from the file, cut short for an error message.
+fn cut(s: &str) -> String {
+    crate::formats::excerpt(s)
 }
 
 fn kind(e: &Event) -> &'static str {

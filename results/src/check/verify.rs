@@ -7,7 +7,7 @@
 use super::ops::{operations_by_key, HistOp, Source};
 use super::{CheckReport, Witness};
 use crate::history::Event;
-use crate::model::{AppendKv, Model, ModelKind, Register};
+use crate::model::{AppendKv, Model, ModelKind, Mutex, Register};
 use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 
@@ -21,11 +21,16 @@ pub fn verify_events(
 ) -> Result<usize, String> {
     let kind: ModelKind = report.model.parse()?;
     match kind {
-        ModelKind::Register => verify_events_with(events, src, &Register::PLAIN, report),
+        ModelKind::Register => {
+            let model = Register::PLAIN.starting_at(report.initial);
+            verify_events_with(events, src, &model, report)
+        }
         ModelKind::CasRegister | ModelKind::Kv => {
-            verify_events_with(events, src, &Register::CAS, report)
+            let model = Register::CAS.starting_at(report.initial);
+            verify_events_with(events, src, &model, report)
         }
         ModelKind::AppendKv => verify_events_with(events, src, &AppendKv, report),
+        ModelKind::Mutex => verify_events_with(events, src, &Mutex, report),
     }
 }
 

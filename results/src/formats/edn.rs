@@ -313,7 +313,13 @@ impl<'a> Reader<'a> {
             "tab" => Ok('\t'),
             "return" => Ok('\r'),
             t if t.chars().count() == 1 => Ok(t.chars().next().expect("one char")),
-            t => Err((line, format!("expected a character after '\\', got {t:?}"))),
+            t => Err((
+                line,
+                format!(
+                    "expected a character after '\\', got {:?}",
+                    super::excerpt(t)
+                ),
+            )),
         }
     }
 }
@@ -336,7 +342,7 @@ fn atom(token: &str) -> Result<Edn, String> {
                 Edn::Float(
                     t.trim_end_matches('M')
                         .parse::<f64>()
-                        .map_err(|_| format!("expected a number, got {t:?}"))?,
+                        .map_err(|_| format!("expected a number, got {:?}", super::excerpt(t)))?,
                 )
             }
         }

@@ -4,12 +4,21 @@
 //! a `:key` instead. Both import to our events; export writes tuples.
 
 use super::edn::{self, Edn, Reader};
-use super::SINGLE_KEY;
+use super::{excerpt, Deadline, LoadError, SINGLE_KEY};
 use crate::history::{Event, EventType, FormatError, History, Process};
 use serde_json::Value;
 
 /// Reads an EDN history; returns the events and the line of each.
 pub fn read(text: &str, file: &str) -> Result<(History, Vec<usize>), FormatError> {
+    read_within(text, file, Deadline(None)).map_err(LoadError::into_format)
+}
+
+/// [`read`], stopping at `deadline`.
+pub(crate) fn read_within(
+    text: &str,
+    file: &str,
+    deadline: Deadline,
+) -> Result<(History, Vec<usize>), LoadError> {
     let err = |line: usize, message: String| FormatError {
         file: file.to_string(),
         line,
@@ -19,6 +28,7 @@ pub fn read(text: &str, file: &str) -> Result<(History, Vec<usize>), FormatError
     let close = reader.enter_sequence();
     let (mut events, mut lines) = (Vec::new(), Vec::new());
     while let Some((line, form)) = reader.next_form(close).map_err(|(l, m)| err(l, m))? {
+        deadline.check(events.len(), file, line)?;
         let seq = events.len() as u64;
         let event = event(&form, seq).map_err(|m| err(line, m))?;
         events.push(event);
@@ -29,7 +39,8 @@ pub fn read(text: &str, file: &str) -> Result<(History, Vec<usize>), FormatError
             return Err(err(
                 line,
                 "expected nothing after the history's closing bracket".into(),
-            ));
+            )
+            .into());
         }
     }
     Ok((History::from_events(events), lines))
@@ -40,7 +51,7 @@ fn name(v: &Edn, field: &str) -> Result<String, String> {
         Edn::Keyword(s) | Edn::Symbol(s) | Edn::Str(s) => Ok(s.clone()),
         other => Err(format!(
             "expected a keyword as :{field}, got {}",
-            edn::write(&other.to_json())
+            excerpt(&edn::write(&other.to_json()))
         )),
     }
 }
@@ -49,7 +60,7 @@ fn event(form: &Edn, seq: u64) -> Result<Event, String> {
     if !matches!(form, Edn::Map(_)) {
         return Err(format!(
             "expected an op map {{:type ... :f ... :process ...}}, got {}",
-            edn::write(&form.to_json())
+            excerpt(&edn::write(&form.to_json()))
         ));
     }
     let field = |k: &str| {
@@ -63,7 +74,8 @@ fn event(form: &Edn, seq: u64) -> Result<Event, String> {
         "info" => EventType::Info,
         t => {
             return Err(format!(
-                "expected :type :invoke, :ok, :fail or :info, got :{t}"
+                "expected :type :invoke, :ok, :fail or :info, got :{}",
+                excerpt(t)
             ))
         }
     };
@@ -73,7 +85,7 @@ fn event(form: &Edn, seq: u64) -> Result<Event, String> {
         other => {
             return Err(format!(
                 "expected a non-negative integer or :nemesis as :process, got {}",
-                edn::write(&other.to_json())
+                excerpt(&edn::write(&other.to_json()))
             ))
         }
     };
@@ -83,7 +95,7 @@ fn event(form: &Edn, seq: u64) -> Result<Event, String> {
         None | Some(Edn::Nil) => Ok(None),
         Some(other) => Err(format!(
             "expected a non-negative integer as :{k}, got {}",
-            edn::write(&other.to_json())
+            excerpt(&edn::write(&other.to_json()))
         )),
     };
     let (index, time) = (
@@ -95,7 +107,14 @@ fn event(form: &Edn, seq: u64) -> Result<Event, String> {
         (Process::Nemesis, _) => (None, value.to_json()),
         (_, Some(k)) => (Some(key_text(k)), value.to_json()),
         (_, None) => match value {
-            Edn::Seq(kv) if kv.len() == 2 && (f != "cas" || matches!(kv[1], Edn::Seq(_))) => {
+            // A tuple [key value]; but a cas's own value [old new] is no
+            // tuple, nor is a two-step txn [[f k v] [f k v]] (a key is no
+            // sequence).
+            Edn::Seq(kv)
+                if kv.len() == 2
+                    && (f != "cas" || matches!(kv[1], Edn::Seq(_)))
+                    && (f != "txn" || !matches!(kv[0], Edn::Seq(_))) =>
+            {
                 (Some(key_text(&kv[0])), kv[1].to_json())
             }
             _ => (Some(SINGLE_KEY.to_string()), value.to_json()),
@@ -103,7 +122,7 @@ fn event(form: &Edn, seq: u64) -> Result<Event, String> {
     };
     let error = form.get("error").map(|e| match e {
         Edn::Keyword(s) | Edn::Str(s) => s.clone(),
-        other => edn::write(&other.to_json()),
+        other => excerpt(&edn::write(&other.to_json())),
     });
     Ok(Event {
         index,
@@ -120,7 +139,7 @@ fn event(form: &Edn, seq: u64) -> Result<Event, String> {
 fn key_text(k: &Edn) -> String {
     match k {
         Edn::Str(s) | Edn::Keyword(s) | Edn::Symbol(s) => s.clone(),
-        other => edn::write(&other.to_json()),
+        other => excerpt(&edn::write(&other.to_json())),
     }
 }
 

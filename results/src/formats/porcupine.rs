@@ -6,7 +6,7 @@
 //! outcome is unknown (written as `info`).
 
 use super::edn::{Edn, Reader};
-use super::SINGLE_KEY;
+use super::{excerpt, Deadline, LoadError, SINGLE_KEY};
 use crate::history::{Event, EventType, FormatError, History, Process};
 use serde_json::Value;
 
@@ -15,11 +15,21 @@ pub const MARKER: &str = "jepsen.util - ";
 
 /// Reads an etcd log; returns the events and the line of each.
 pub fn read(text: &str, file: &str) -> Result<(History, Vec<usize>), FormatError> {
+    read_within(text, file, Deadline(None)).map_err(LoadError::into_format)
+}
+
+/// [`read`], stopping at `deadline`.
+pub(crate) fn read_within(
+    text: &str,
+    file: &str,
+    deadline: Deadline,
+) -> Result<(History, Vec<usize>), LoadError> {
     let (mut events, mut lines) = (Vec::new(), Vec::new());
     for (n, line) in text.lines().enumerate() {
         let Some((_, rest)) = line.split_once(MARKER) else {
             continue;
         };
+        deadline.check(events.len(), file, n + 1)?;
         let seq = events.len() as u64;
         let mut e = event(rest).map_err(|message| FormatError {
             file: file.to_string(),
@@ -35,7 +45,8 @@ pub fn read(text: &str, file: &str) -> Result<(History, Vec<usize>), FormatError
             file: file.to_string(),
             line: 0,
             message: format!("expected lines containing {MARKER:?}, found none"),
-        });
+        }
+        .into());
     }
     Ok((History::from_events(events), lines))
 }
@@ -44,15 +55,15 @@ fn event(rest: &str) -> Result<Event, String> {
     const EXPECTED: &str = "expected `P :TYPE :F VALUE` after \"jepsen.util - \"";
     let mut parts = rest.split_whitespace();
     let (Some(p), Some(kind), Some(f)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(format!("{EXPECTED}, got {rest:?}"));
+        return Err(format!("{EXPECTED}, got {:?}", excerpt(rest)));
     };
     let process = Process::Client(
         p.parse()
-            .map_err(|_| format!("expected a process number, got {p:?}"))?,
+            .map_err(|_| format!("expected a process number, got {:?}", excerpt(p)))?,
     );
     let f = f
         .strip_prefix(':')
-        .ok_or_else(|| format!("expected :read, :write or :cas, got {f:?}"))?;
+        .ok_or_else(|| format!("expected :read, :write or :cas, got {:?}", excerpt(f)))?;
     let value_text = parts.collect::<Vec<_>>().join(" ");
     let value = parse_value(&value_text)?;
     let timed_out = value == Edn::Keyword("timed-out".into());
@@ -68,7 +79,12 @@ fn event(rest: &str) -> Result<Event, String> {
         ":fail" if timed_out => (EventType::Info, Some("timed-out")),
         ":fail" if f == "cas" => (EventType::Fail, Some("cas-mismatch")),
         ":fail" => (EventType::Fail, Some("fail")),
-        k => return Err(format!("expected :invoke, :ok, :fail or :info, got {k:?}")),
+        k => {
+            return Err(format!(
+                "expected :invoke, :ok, :fail or :info, got {:?}",
+                excerpt(k)
+            ))
+        }
     };
     let mut e = Event::invoke(process, f, SINGLE_KEY, json);
     e.kind = kind;

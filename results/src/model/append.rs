@@ -86,9 +86,12 @@ pub enum AppendOp {
 pub struct AppendKv;
 
 fn text(v: &Value, what: &str) -> Result<Text, String> {
-    v.as_str()
-        .map(Text::new)
-        .ok_or_else(|| format!("expected a string {what}, got {v}"))
+    v.as_str().map(Text::new).ok_or_else(|| {
+        format!(
+            "expected a string {what}, got {}",
+            super::register::short(v)
+        )
+    })
 }
 
 fn quote(s: &str) -> String {
@@ -129,6 +132,10 @@ impl Model for AppendKv {
     }
 
     fn is_read_only(&self, op: &AppendOp) -> bool {
+        matches!(op, AppendOp::Get(_))
+    }
+
+    fn observes(&self, op: &AppendOp) -> bool {
         matches!(op, AppendOp::Get(_))
     }
 
@@ -187,9 +194,11 @@ impl Model for AppendKv {
             ("get", _) | ("put" | "append", Outcome::Fail(_)) => None,
             ("put", _) => Some(AppendOp::Put(text(call.arg, "to put")?)),
             ("append", _) => Some(AppendOp::Append(text(call.arg, "to append")?)),
+            ("txn", _) => return Err(super::NO_TXN.into()),
             (f, _) => {
                 return Err(format!(
-                    "unknown operation {f:?}: expected get, put or append"
+                    "unknown operation {:?}: expected get, put or append",
+                    crate::formats::excerpt(f)
                 ))
             }
         })

@@ -11,10 +11,17 @@
 //! locality), so [`ModelKind::Kv`] is the cas-register applied per key.
 
 mod append;
+mod mutex;
 mod register;
 
 pub use append::{AppendKv, AppendOp, Text};
+pub use mutex::{LockOp, Mutex};
 pub use register::{RegOp, Register};
+
+/// What every model here says of a `txn` operation (Jepsen's multi-object
+/// transactions, e.g. Knossos's multi-register).
+pub(crate) const NO_TXN: &str =
+    "transactions (txn) are not supported by this model: it checks one object per key with single-step operations";
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -66,6 +73,17 @@ pub trait Model: Sync {
     /// such an operation as soon as it is possible, without trying other
     /// orders (moving it earlier never hurts).
     fn is_read_only(&self, op: &Self::Op) -> bool;
+
+    /// True if `op`, completed with a definite result, tests the object:
+    /// some state refuses it (a read's value, a cas's expected value). An
+    /// operation every state accepts (a write) observes nothing. A history
+    /// in which no definite operation observes anything tested nothing
+    /// (see [`crate::check::CheckReport::tested_nothing`]). Every operation
+    /// by default, so a model that does not say is never judged vacuous.
+    fn observes(&self, op: &Self::Op) -> bool {
+        let _ = op;
+        true
+    }
 
     /// True if `op` may leave a state unrelated to the one before it (a
     /// `put`, a `write`); see [`Model::reachable`]. A reset must leave the
@@ -128,15 +146,18 @@ pub enum ModelKind {
     Kv,
     /// A map of strings with `get`, `put` and `append` (Porcupine's kv logs).
     AppendKv,
+    /// A lock per key with `acquire` and `release` (Knossos's `mutex`).
+    Mutex,
 }
 
 impl ModelKind {
     /// Every model, in the order `--help` lists them.
-    pub const ALL: [ModelKind; 4] = [
+    pub const ALL: [ModelKind; 5] = [
         ModelKind::Register,
         ModelKind::CasRegister,
         ModelKind::Kv,
         ModelKind::AppendKv,
+        ModelKind::Mutex,
     ];
 
     /// The command-line name.
@@ -146,18 +167,32 @@ impl ModelKind {
             ModelKind::CasRegister => "cas-register",
             ModelKind::Kv => "kv",
             ModelKind::AppendKv => "append-kv",
+            ModelKind::Mutex => "mutex",
         }
     }
 
     /// The model a history's operation names call for: `append-kv` if any
-    /// operation is a `get`, `put` or `append`, otherwise `kv`.
+    /// operation is a `get`, `put` or `append`, else `mutex` if any is an
+    /// `acquire` or `release`, otherwise `kv`.
     pub fn detect<'a>(fs: impl IntoIterator<Item = &'a str>) -> ModelKind {
-        let mut fs = fs.into_iter();
-        if fs.any(|f| matches!(f, "get" | "put" | "append")) {
-            ModelKind::AppendKv
-        } else {
-            ModelKind::Kv
+        let (mut append, mut lock) = (false, false);
+        for f in fs {
+            append |= matches!(f, "get" | "put" | "append");
+            lock |= matches!(f, "acquire" | "release");
         }
+        match (append, lock) {
+            (true, _) => ModelKind::AppendKv,
+            (false, true) => ModelKind::Mutex,
+            (false, false) => ModelKind::Kv,
+        }
+    }
+
+    /// True for the models whose initial value `--initial` sets.
+    pub fn has_initial_value(self) -> bool {
+        matches!(
+            self,
+            ModelKind::Register | ModelKind::CasRegister | ModelKind::Kv
+        )
     }
 }
 
@@ -175,7 +210,10 @@ impl FromStr for ModelKind {
             .into_iter()
             .find(|m| m.name() == s)
             .ok_or_else(|| {
-                format!("unknown model {s:?}: expected register, cas-register, kv or append-kv")
+                format!(
+                    "unknown model {:?}: expected register, cas-register, kv, append-kv or mutex",
+                    crate::formats::excerpt(s)
+                )
             })
     }
 }
@@ -196,5 +234,6 @@ mod tests {
     fn detection_follows_operation_names() {
         assert_eq!(ModelKind::detect(["read", "cas"]), ModelKind::Kv);
         assert_eq!(ModelKind::detect(["get", "append"]), ModelKind::AppendKv);
+        assert_eq!(ModelKind::detect(["release", "acquire"]), ModelKind::Mutex);
     }
 }

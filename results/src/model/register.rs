@@ -34,23 +34,38 @@ pub enum RegOp {
     },
 }
 
-/// An integer register that starts as `null` (never written).
+/// An integer register that starts as `null` (never written), or as
+/// `initial`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Register {
     /// Whether `cas` is part of the interface (the cas-register).
     pub cas: bool,
+    /// The value before any write (`None`: null, never written); Knossos's
+    /// tests start their registers at 0.
+    pub initial: Option<i64>,
 }
 
 impl Register {
-    /// Read and write only.
-    pub const PLAIN: Register = Register { cas: false };
-    /// Read, write and compare-and-set.
-    pub const CAS: Register = Register { cas: true };
+    /// Read and write only, starting as null.
+    pub const PLAIN: Register = Register {
+        cas: false,
+        initial: None,
+    };
+    /// Read, write and compare-and-set, starting as null.
+    pub const CAS: Register = Register {
+        cas: true,
+        initial: None,
+    };
+
+    /// The same register, starting at `initial`.
+    pub fn starting_at(self, initial: Option<i64>) -> Register {
+        Register { initial, ..self }
+    }
 }
 
 fn int(v: &Value, what: &str) -> Result<i64, String> {
     v.as_i64()
-        .ok_or_else(|| format!("expected an integer {what}, got {v}"))
+        .ok_or_else(|| format!("expected an integer {what}, got {}", short(v)))
 }
 
 fn pair(v: &Value) -> Result<(i64, i64), String> {
@@ -59,8 +74,16 @@ fn pair(v: &Value) -> Result<(i64, i64), String> {
             int(e, "as cas's expected value")?,
             int(n, "as cas's new value")?,
         )),
-        _ => Err(format!("expected a cas value [expected, new], got {v}")),
+        _ => Err(format!(
+            "expected a cas value [expected, new], got {}",
+            short(v)
+        )),
     }
+}
+
+/// A JSON value for an error message, cut short.
+pub(crate) fn short(v: &Value) -> String {
+    crate::formats::excerpt(&v.to_string())
 }
 
 fn show(v: Option<i64>) -> String {
@@ -72,7 +95,7 @@ impl Model for Register {
     type Op = RegOp;
 
     fn init(&self) -> Option<i64> {
-        None
+        self.initial
     }
 
     #[inline]
@@ -94,6 +117,10 @@ impl Model for Register {
         matches!(op, RegOp::Read(_) | RegOp::CasMismatch { .. })
     }
 
+    fn observes(&self, op: &RegOp) -> bool {
+        !matches!(op, RegOp::Write(_) | RegOp::MaybeCas { .. })
+    }
+
     fn op(&self, call: &Call<'_>) -> Result<Option<RegOp>, String> {
         let op = match (call.f, call.outcome) {
             ("read", Outcome::Ok(v)) if v.is_null() => Some(RegOp::Read(None)),
@@ -101,6 +128,7 @@ impl Model for Register {
             ("read", _) => None,
             ("write", Outcome::Fail(_)) => None,
             ("write", _) => Some(RegOp::Write(int(call.arg, "to write")?)),
+            ("txn", _) => return Err(super::NO_TXN.into()),
             ("cas", _) if !self.cas => {
                 return Err("the register model has no cas: use --model cas-register".into())
             }
@@ -119,7 +147,10 @@ impl Model for Register {
                 } else {
                     "read or write"
                 };
-                return Err(format!("unknown operation {f:?}: expected {expected}"));
+                return Err(format!(
+                    "unknown operation {:?}: expected {expected}",
+                    crate::formats::excerpt(f)
+                ));
             }
         };
         Ok(op)

@@ -79,9 +79,9 @@ fn verdict(scenario: &Scenario) -> SeedVerdict {
 /// Seeds `0..count` of `bug`'s natural mix with no bug on, counted by
 /// verdict (in the order of [`SeedVerdict::LABELS`]); anything but
 /// linearizable is printed as it comes.
-fn clean_tally(bug: Bug, count: u64, options: &Options) -> [u64; 5] {
+fn clean_tally(bug: Bug, count: u64, options: &Options) -> [u64; SeedVerdict::LABELS.len()] {
     let seeds: Vec<u64> = (0..count).collect();
-    let mut tally = [0; 5];
+    let mut tally = [0; SeedVerdict::LABELS.len()];
     let work = |seed| verdict(&with_bugs(scenario(bug, seed, true, options.ops), []));
     pool::run(
         &seeds,
