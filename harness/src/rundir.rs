@@ -23,7 +23,20 @@ pub fn write_run_dir(
     outcome: &RunOutcome,
     report: Option<&CheckReport>,
 ) -> anyhow::Result<PathBuf> {
-    let writer = RunDirWriter::create(parent, &format!("seed-{}", scenario.seed))
+    let name = format!("seed-{}", scenario.seed);
+    write_run_dir_named(parent, &name, scenario, outcome, report)
+}
+
+/// Writes the run directory `parent/name` (`name-2`, … if that is taken),
+/// as [`write_run_dir`] does. Returns where it landed.
+pub fn write_run_dir_named(
+    parent: &Path,
+    name: &str,
+    scenario: &Scenario,
+    outcome: &RunOutcome,
+    report: Option<&CheckReport>,
+) -> anyhow::Result<PathBuf> {
+    let writer = RunDirWriter::create(parent, name)
         .with_context(|| format!("cannot create a run directory in {}", parent.display()))?;
     let context = || format!("cannot write the run directory in {}", parent.display());
     let by_fault = FaultLatencies::from_history(&outcome.history);
