@@ -141,7 +141,12 @@ pub fn shrink_dir(
         shrunk.original.outcome.sim_time.as_secs_f64(),
         best.outcome.sim_time.as_secs_f64()
     );
-    print_verdict(best.scenario.seed, &best.outcome, best.report.as_ref());
+    print_verdict(
+        best.scenario.seed,
+        &best.outcome,
+        best.report.as_ref(),
+        Some(&out),
+    );
     println!("shrunk run directory: {}", out.display());
     println!("replay: harness replay {}", out.display());
     Ok((out, best.verdict.exit_code()))

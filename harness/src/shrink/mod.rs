@@ -11,7 +11,7 @@
 //!
 //! 1. **ops**: the workload stops early (at the op that closes the
 //!    counterexample, else at a half, a quarter, …);
-//! 2. **faults**: delta debugging ([`ddmin`]) over the explicit schedule;
+//! 2. **faults**: delta debugging ([`results::ddmin`]) over the explicit schedule;
 //! 3. **durations**: each fault's `ms` halved, all at once or one by one;
 //! 4. **clients**, **keys** and **nodes**: fewer of each (faults naming a
 //!    node the smaller cluster lacks are dropped with it; a system that
@@ -23,8 +23,6 @@
 //! finished first, so a shrink that is not cut short by its budget gives
 //! the same result on any number of cores.
 
-pub mod ddmin;
-
 use crate::faults::with_explicit_schedule;
 use crate::runner::RunOutcome;
 use crate::scenario::Scenario;
@@ -32,6 +30,7 @@ use crate::sweep::pool;
 use crate::sweep::verdict::{judge, SeedVerdict};
 use nemeses::{Delay, Fault, Timed};
 use results::check::CheckReport;
+use results::ddmin;
 use results::{EventType, History, Process, Verdict};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -9,7 +9,7 @@
 /// first.
 ///
 /// ```
-/// use harness::shrink::ddmin::ddmin;
+/// use results::ddmin::ddmin;
 ///
 /// // Fails while it holds both 3 and 7.
 /// let fails = |c: &[u32]| c.contains(&3) && c.contains(&7);
