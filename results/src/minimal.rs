@@ -211,11 +211,18 @@ impl MinimalCounterexample {
             if !before.is_empty() {
                 sentence.push_str(&format!(", after {}", before.join(" and ")));
             }
+            // Faults from the last kept completion before the op (when what
+            // it saw was settled) to the op's own end.
+            let since = pairs
+                .iter()
+                .filter_map(|(_, c)| c.filter(|c| c.time < inv.time).map(|c| c.time))
+                .max()
+                .unwrap_or(inv.time);
             let end = done.map_or(u64::MAX, |c| c.time);
             let mut faults = Vec::new();
             for w in windows
                 .iter()
-                .filter(|w| w.start_ns <= end && w.end_ns >= inv.time)
+                .filter(|w| w.start_ns <= end && w.end_ns >= since)
             {
                 let start = by_index(w.start_index);
                 let cut: Vec<String> = start
@@ -230,22 +237,24 @@ impl MinimalCounterexample {
                             .collect()
                     })
                     .unwrap_or_default();
-                let hits = |n: &str| {
-                    cut.iter().any(|c| c == n)
-                        || w.target
-                            .as_deref()
-                            .is_some_and(|t| t.split(',').any(|x| x == n))
+                let target = w.target.clone().unwrap_or_default();
+                let hits =
+                    |n: &str| cut.iter().any(|c| c == n) || target.split(',').any(|x| x == n);
+                let (at, until) = (ms(w.start_ns), ms(w.end_ns));
+                let who = match node.as_deref() {
+                    Some(n) if hits(n) => n.to_string(),
+                    _ => target.clone(),
                 };
-                let at = ms(w.start_ns);
-                match node.as_deref() {
-                    Some(n) if w.kind == "partition" && hits(n) => faults.push(format!(
-                        "{n} was cut off by the partition that started at {at}"
-                    )),
-                    Some(n) if hits(n) => {
-                        faults.push(format!("{n} was under the {} that started at {at}", w.kind))
+                faults.push(match w.kind.as_str() {
+                    "partition" if !who.is_empty() && hits(&who) => {
+                        format!("{who} was cut off by the partition that started at {at}")
                     }
-                    _ => faults.push(format!("the {} that started at {at} was on", w.label())),
-                }
+                    "crash" if !who.is_empty() => {
+                        format!("{who} crashed at {at} and restarted at {until}")
+                    }
+                    "pause" if !who.is_empty() => format!("{who} was paused from {at} to {until}"),
+                    _ => format!("the {} that started at {at} was on", w.label()),
+                });
             }
             if !faults.is_empty() {
                 sentence.push_str(&format!("; {}", faults.join("; ")));

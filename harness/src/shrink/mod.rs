@@ -13,6 +13,11 @@
 //!    counterexample, else at a half, a quarter, …);
 //! 2. **faults**: delta debugging ([`results::ddmin`]) over the explicit schedule;
 //! 3. **durations**: each fault's `ms` halved, all at once or one by one;
+//!    **earlier**: every fault moved earlier together (the first to 0, or
+//!    by a half, a quarter of its start), so the next ops pass can stop
+//!    the workload sooner (the later faults by up to half the last one's
+//!    start, the earlier ones then at 0); **sparser**: clients think
+//!    longer between ops, so the same stretch of time holds fewer of them;
 //! 4. **clients**, **keys** and **nodes**: fewer of each (faults naming a
 //!    node the smaller cluster lacks are dropped with it; a system that
 //!    refuses to build the candidate just makes it a non-failing one).
@@ -201,6 +206,8 @@ pub fn shrink(
             Pass::Ops,
             Pass::Faults,
             Pass::Durations,
+            Pass::Earlier,
+            Pass::Sparser,
             Pass::Clients,
             Pass::Keys,
             Pass::Nodes,
@@ -236,6 +243,8 @@ enum Pass {
     Ops,
     Faults,
     Durations,
+    Earlier,
+    Sparser,
     Clients,
     Keys,
     Nodes,
@@ -405,9 +414,45 @@ fn candidates(pass: Pass, best: &Failure) -> Vec<Scenario> {
             }
             out
         }
+        Pass::Earlier => {
+            let script = &s.nemesis.script;
+            let first = script.iter().map(|t| t.at_ms).min().unwrap_or(0);
+            let last = script.iter().map(|t| t.at_ms).max().unwrap_or(0);
+            let mut shifts: Vec<u64> = [last / 2, last / 4, first, first / 2]
+                .into_iter()
+                .filter(|&d| d > 0)
+                .collect();
+            shifts.sort_unstable_by(|a, b| b.cmp(a));
+            shifts.dedup();
+            shifts
+                .into_iter()
+                .map(|d| {
+                    let earlier = script
+                        .iter()
+                        .map(|t| Timed {
+                            at_ms: t.at_ms.saturating_sub(d),
+                            fault: t.fault.clone(),
+                        })
+                        .collect();
+                    with_script(s, earlier)
+                })
+                .collect()
+        }
+        Pass::Sparser => [16, 4, 2]
+            .into_iter()
+            .map(|k| s.think_ms_max.max(1).saturating_mul(k).min(THINK_MS_MAX))
+            .filter(|&t| t > s.think_ms_max)
+            .map(|think_ms_max| Scenario {
+                think_ms_max,
+                ..s.clone()
+            })
+            .collect(),
         Pass::Faults => Vec::new(),
     }
 }
+
+/// Longest think time a sparser candidate gets (a scenario allows 60 s).
+const THINK_MS_MAX: u64 = 2_000;
 
 /// The number of ops invoked up to the event that closes the first
 /// counterexample: a workload stopped there still ran every op of it.
