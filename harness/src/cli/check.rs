@@ -41,6 +41,32 @@ pub struct CheckArgs {
     pub verify: bool,
 }
 
+/// The minimal counterexample of a violation and its words (empty for a
+/// valid or unknown verdict), checked with the same options.
+fn minimal_text(
+    history: &results::History,
+    source: &results::check::Source<'_>,
+    report: &results::CheckReport,
+    opts: &CheckOptions,
+) -> String {
+    let results::Verdict::Invalid(found) = &report.verdict else {
+        return String::new();
+    };
+    let check = |events: &[results::Event]| check_events(events, source, opts).ok();
+    let timeout = crate::rundir::MINIMAL_TIMEOUT;
+    match results::minimal::minimal_counterexample(history.events(), found, &check, timeout) {
+        Some(m) => {
+            let mut out = m.text();
+            for line in m.words(history) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            out
+        }
+        None => String::new(),
+    }
+}
+
 /// Checks every file and returns the worst exit code.
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let timeout = match args.timeout {
@@ -59,23 +85,25 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             let report = check_events(loaded.history.events(), &loaded.source(), &opts)?;
             let verified = (args.verify && report.verdict.is_valid())
                 .then(|| verify_events(loaded.history.events(), &loaded.source(), &report));
-            Ok((report, loaded.format, verified))
+            let minimal = minimal_text(&loaded.history, &loaded.source(), &report, &opts);
+            Ok((report, loaded.format, verified, minimal))
         });
         let code = match checked {
             Err(e) => {
                 eprintln!("error: {e}");
                 EXIT_ERROR
             }
-            Ok((report, _, _)) if report.ops == 0 => {
+            Ok((report, _, _, _)) if report.ops == 0 => {
                 eprintln!(
                     "error: {}: no client operations to check (a history of only nemesis events, or an empty file): nothing was tested",
                     path.display()
                 );
                 EXIT_ERROR
             }
-            Ok((report, format, verified)) => {
+            Ok((report, format, verified, minimal)) => {
                 println!("{}: {} ({format})", path.display(), report.summary());
                 print!("{}", report.details());
+                print!("{minimal}");
                 match verified {
                     None => report.verdict.exit_code(),
                     Some(Ok(keys)) => {
