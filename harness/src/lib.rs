@@ -147,6 +147,7 @@ pub mod rundir;
 pub mod runner;
 pub mod scenario;
 pub mod seeds;
+pub mod shrink;
 pub mod sut;
 pub mod sweep;
 pub mod testing;

@@ -60,6 +60,8 @@ pub struct FinalReads {
     pub history: Rc<RefCell<History>>,
     /// Where a liveness failure is reported.
     pub failure: Rc<RefCell<Option<String>>>,
+    /// Host names of the nodes, for the completion's `node`.
+    pub names: Vec<String>,
 }
 
 impl FinalReads {
@@ -88,7 +90,9 @@ impl FinalReads {
                 let outcome = tokio::time::timeout(deadline, client.call(op, deadline))
                     .await
                     .unwrap_or_else(|_| Outcome::Info("timeout".into()));
-                self.record(op.completion_event(process, &outcome));
+                let mut completion = op.completion_event(process, &outcome);
+                completion.node = client.served_by().and_then(|n| self.names.get(n).cloned());
+                self.record(completion);
                 match outcome {
                     Outcome::Ok(_) => break,
                     Outcome::Fail(why) => last = why,

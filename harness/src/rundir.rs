@@ -10,10 +10,13 @@
 use crate::runner::RunOutcome;
 use crate::scenario::Scenario;
 use anyhow::Context;
-use results::check::CheckReport;
+use results::check::{CheckOptions, CheckReport};
 use results::latency::{self, by_fault::FaultLatencies};
+use results::minimal::{minimal_counterexample, MinimalCounterexample};
 use results::store::RunDirWriter;
+use results::{Event, History, Verdict};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Writes the run directory `parent/seed-N` of `scenario`'s run. Returns
 /// where it landed.
@@ -23,7 +26,20 @@ pub fn write_run_dir(
     outcome: &RunOutcome,
     report: Option<&CheckReport>,
 ) -> anyhow::Result<PathBuf> {
-    let writer = RunDirWriter::create(parent, &format!("seed-{}", scenario.seed))
+    let name = format!("seed-{}", scenario.seed);
+    write_run_dir_named(parent, &name, scenario, outcome, report)
+}
+
+/// Writes the run directory `parent/name` (`name-2`, … if that is taken),
+/// as [`write_run_dir`] does. Returns where it landed.
+pub fn write_run_dir_named(
+    parent: &Path,
+    name: &str,
+    scenario: &Scenario,
+    outcome: &RunOutcome,
+    report: Option<&CheckReport>,
+) -> anyhow::Result<PathBuf> {
+    let writer = RunDirWriter::create(parent, name)
         .with_context(|| format!("cannot create a run directory in {}", parent.display()))?;
     let context = || format!("cannot write the run directory in {}", parent.display());
     let by_fault = FaultLatencies::from_history(&outcome.history);
@@ -45,7 +61,7 @@ pub fn write_run_dir(
         .with_context(context)?;
     if let Some(report) = report {
         writer
-            .write("verdict.json", serde_json::to_string_pretty(report)? + "\n")
+            .write("verdict.json", verdict_json(outcome, report)? + "\n")
             .with_context(context)?;
     }
     let failed = outcome.error.is_some()
@@ -58,6 +74,53 @@ pub fn write_run_dir(
         crate::cli::write_report(&dir, &[])?;
     }
     Ok(dir)
+}
+
+/// Wall-clock budget of the search for a minimal counterexample.
+pub const MINIMAL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The checker's report as `verdict.json` holds it; for a violation, with
+/// the minimal counterexample under `minimal_counterexample`.
+fn verdict_json(outcome: &RunOutcome, report: &CheckReport) -> anyhow::Result<String> {
+    let Some(minimal) = minimal_of(outcome, report) else {
+        return Ok(serde_json::to_string_pretty(report)?);
+    };
+    let mut value = serde_json::to_value(report)?;
+    if let serde_json::Value::Object(map) = &mut value {
+        map.insert(MINIMAL_FIELD.to_string(), serde_json::to_value(&minimal)?);
+    }
+    Ok(serde_json::to_string_pretty(&value)?)
+}
+
+/// The field of `verdict.json` with the minimal counterexample.
+pub const MINIMAL_FIELD: &str = "minimal_counterexample";
+
+/// The minimal counterexample of a violation in `outcome`'s history (see
+/// [`results::minimal`]), checked with the run's own checker; `None` for
+/// a valid or unknown verdict.
+pub fn minimal_of(outcome: &RunOutcome, report: &CheckReport) -> Option<MinimalCounterexample> {
+    let Verdict::Invalid(found) = &report.verdict else {
+        return None;
+    };
+    let checker = outcome.checker.as_ref()?;
+    let opts = CheckOptions {
+        timeout: Some(Duration::from_secs(10)),
+        threads: 1,
+        ..CheckOptions::default()
+    };
+    let check = |events: &[Event]| {
+        checker
+            .check(&History::from_events(events.to_vec()), &opts)
+            .ok()
+    };
+    minimal_counterexample(outcome.history.events(), found, &check, MINIMAL_TIMEOUT)
+}
+
+/// The minimal counterexample a run directory's `verdict.json` holds.
+pub fn read_minimal(dir: &Path) -> Option<MinimalCounterexample> {
+    let text = std::fs::read_to_string(dir.join("verdict.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    serde_json::from_value(value.get(MINIMAL_FIELD)?.clone()).ok()
 }
 
 /// Reads a run directory's `config.json` (or any scenario file); errors

@@ -255,7 +255,9 @@ fn simulate<S: System>(
         quiet: Duration::from_millis(scenario.nemesis.quiet_ms),
         history: history.clone(),
         failure: liveness,
+        names: nodes.names().to_vec(),
     });
+    let leader_history = history.clone();
     let plan = ClientPlan {
         scenario: scenario.clone(),
         names: nodes.names().to_vec(),
@@ -280,7 +282,9 @@ fn simulate<S: System>(
         );
     }
 
-    // 3. Drive: due faults first, then the caller's driver.
+    // 3. Drive: due faults first, then the caller's driver; after each
+    // step, a change of leader (as the system tells it) is recorded.
+    let mut leader = LeaderLog::new(nodes.names().to_vec(), leader_history);
     loop {
         if let Some(faults) = faults.as_mut() {
             faults.before_step(&mut sim);
@@ -288,6 +292,7 @@ fn simulate<S: System>(
         driver(&mut sim, &nodes);
         let finished = sim.step().map_err(|e| e.to_string());
         sim_time.set(sim.elapsed());
+        leader.sample(system.leader(), sim.elapsed());
         if finished? {
             return Ok(());
         }
@@ -321,6 +326,37 @@ fn register_node<S: System>(
         };
         system.node(ctx)
     });
+}
+
+/// Records who leads, as the system tells it, whenever that changes: a
+/// nemesis-process event `leader` with `{"node": "n2"}` (`null` for none).
+/// The first event comes when a leader is first known.
+struct LeaderLog {
+    names: Vec<String>,
+    history: Rc<RefCell<History>>,
+    last: Option<usize>,
+}
+
+impl LeaderLog {
+    fn new(names: Vec<String>, history: Rc<RefCell<History>>) -> Self {
+        LeaderLog {
+            names,
+            history,
+            last: None,
+        }
+    }
+
+    fn sample(&mut self, leader: Option<usize>, now: Duration) {
+        if leader == self.last {
+            return;
+        }
+        self.last = leader;
+        let node = leader.and_then(|l| self.names.get(l));
+        let value = serde_json::json!({ "node": node });
+        self.history
+            .borrow_mut()
+            .push(now.as_nanos() as u64, Event::nemesis("leader", value));
+    }
 }
 
 /// Everything a client host needs: it runs one task per worker of its
@@ -357,6 +393,7 @@ impl ClientPlan {
             let client = system.client(self.client_ctx(worker));
             let state = Worker {
                 worker,
+                names: self.names.clone(),
                 clients: self.scenario.clients,
                 ops_rng: self.seeds.stream("client-ops", worker as u64),
                 workload,
@@ -389,6 +426,7 @@ impl ClientPlan {
 /// indeterminate one (as in Jepsen).
 struct Worker {
     worker: usize,
+    names: Vec<String>,
     clients: usize,
     ops_rng: ChaCha8Rng,
     workload: Box<dyn Workload>,
@@ -412,7 +450,9 @@ impl Worker {
             let outcome = tokio::time::timeout(self.deadline, client.call(&op, self.deadline))
                 .await
                 .unwrap_or_else(|_| Outcome::Info("timeout".into()));
-            self.record(op.completion_event(who, &outcome));
+            let mut completion = op.completion_event(who, &outcome);
+            completion.node = client.served_by().and_then(|n| self.names.get(n).cloned());
+            self.record(completion);
             if matches!(outcome, Outcome::Info(_)) {
                 client.reset();
                 process += self.clients as u64;

@@ -84,6 +84,15 @@ pub trait Client {
     /// drop any connection that might deliver its late reply, so the next
     /// op cannot read it.
     fn reset(&mut self);
+
+    /// The node (by number) whose reply ended the last [`Client::call`], if
+    /// the adapter can tell; the runner writes its host name into the
+    /// completion event (`node`). An adapter should forget it when a call
+    /// starts, so a call that got no reply reports `None`. `None` by
+    /// default.
+    fn served_by(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A planted bug a system offers: switched on by name (`--bug NAME`).

@@ -97,6 +97,11 @@ pub struct Event {
     /// Why an operation failed or is indeterminate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// On a completion: the host name of the node that served the
+    /// operation, where the client adapter can tell
+    /// (`harness::Client::served_by`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 impl Event {
@@ -110,6 +115,7 @@ impl Event {
             key: key.map(str::to_string),
             value,
             error: None,
+            node: None,
         }
     }
 

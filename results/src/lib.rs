@@ -17,9 +17,11 @@
 
 pub mod check;
 pub mod compare;
+pub mod ddmin;
 pub mod formats;
 pub mod history;
 pub mod latency;
+pub mod minimal;
 pub mod model;
 pub mod report;
 pub mod store;

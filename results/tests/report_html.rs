@@ -44,6 +44,7 @@ fn render(history: &History, highlight: &[u64]) -> Report {
         history,
         highlight,
         verdict: Some("not linearizable"),
+        minimal: None,
     };
     Report::render(&input).unwrap()
 }

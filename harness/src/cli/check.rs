@@ -49,6 +49,32 @@ pub struct CheckArgs {
     pub verify: bool,
 }
 
+/// The minimal counterexample of a violation and its words (empty for a
+/// valid or unknown verdict), checked with the same options.
+fn minimal_text(
+    history: &results::History,
+    source: &results::check::Source<'_>,
+    report: &results::CheckReport,
+    opts: &CheckOptions,
+) -> String {
+    let results::Verdict::Invalid(found) = &report.verdict else {
+        return String::new();
+    };
+    let check = |events: &[results::Event]| check_events(events, source, opts).ok();
+    let timeout = crate::rundir::MINIMAL_TIMEOUT;
+    match results::minimal::minimal_counterexample(history.events(), found, &check, timeout) {
+        Some(m) => {
+            let mut out = m.text();
+            for line in m.words(history) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            out
+        }
+        None => String::new(),
+    }
+}
+
 /// Checks every file and returns the worst exit code.
 #[allow(clippy::disallowed_methods)] // the --timeout budget is wall time, outside any simulation
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -72,7 +98,8 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             let report = check_events(loaded.history.events(), &loaded.source(), &opts)?;
             let verified = (args.verify && report.verdict.is_valid())
                 .then(|| verify_events(loaded.history.events(), &loaded.source(), &report));
-            Ok((report, loaded.format, verified))
+            let minimal = minimal_text(&loaded.history, &loaded.source(), &report, &opts);
+            Ok((report, loaded.format, verified, minimal))
         });
         let code = match checked {
             Err(LoadError::OutOfTime { file, line }) => {
@@ -86,9 +113,10 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("error: {e}");
                 EXIT_ERROR
             }
-            Ok((report, format, verified)) => {
+            Ok((report, format, verified, minimal)) => {
                 println!("{}: {} ({format})", path.display(), report.summary());
                 print!("{}", report.details());
+                print!("{minimal}");
                 match verified {
                     None => report.exit_code(),
                     Some(Ok(keys)) => {

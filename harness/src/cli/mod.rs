@@ -36,6 +36,7 @@ mod report;
 mod run;
 pub mod scenario_args;
 mod schedule;
+pub mod shrink;
 pub mod sweep;
 
 pub use registry::{SystemEntry, Systems};
@@ -81,6 +82,10 @@ enum Command {
     /// Write a run's faults out as an explicit schedule: a scenario that
     /// `run --scenario` runs to the same history, to edit or shrink.
     Schedule(schedule::ScheduleArgs),
+    /// Shrink a failing run: delta debugging with deterministic re-runs
+    /// for the smallest scenario that fails the same way (fewer and shorter
+    /// faults, fewer ops, clients, keys and nodes); writes DIR-shrunk.
+    Shrink(shrink::ShrinkArgs),
     /// Combine the sweep directories of N shards into one, as if one
     /// machine had run the whole range.
     Merge(merge::MergeArgs),
@@ -160,6 +165,7 @@ impl App {
             Command::Replay(args) => run::replay(args, systems),
             Command::Merge(args) => merge::merge(args),
             Command::Schedule(args) => schedule::schedule(args),
+            Command::Shrink(args) => shrink::shrink(args, systems),
             Command::Check(args) => check::check(args),
             Command::Compare(args) => compare::compare(args),
             Command::Report(args) => report::report(args),

@@ -41,6 +41,10 @@ pub fn write_report(dir: &Path, extra: &[u64]) -> anyhow::Result<PathBuf> {
     if let Some(report) = &verdict {
         highlight.extend(counterexample_events(&report.verdict));
     }
+    let minimal = crate::rundir::read_minimal(dir);
+    if let Some(m) = &minimal {
+        highlight.extend(m.events.iter().map(|e| e.index));
+    }
     let highlight: Vec<u64> = highlight.into_iter().collect();
     let summary = verdict.as_ref().map(CheckReport::summary);
     let title = dir.display().to_string();
@@ -49,6 +53,7 @@ pub fn write_report(dir: &Path, extra: &[u64]) -> anyhow::Result<PathBuf> {
         history: &history,
         highlight: &highlight,
         verdict: summary.as_deref(),
+        minimal: minimal.as_ref(),
     };
     Report::render(&input)?
         .write_to(dir)

@@ -97,15 +97,21 @@ pub fn run(args: RunArgs, systems: &Systems) -> anyhow::Result<ExitCode> {
     let dir = write_run_dir(&args.out, &scenario, &outcome, report.as_ref())?;
 
     print_summary(&outcome, wall);
-    print_verdict(scenario.seed, &outcome, report.as_ref());
+    print_verdict(scenario.seed, &outcome, report.as_ref(), Some(&dir));
     println!("run directory: {}", dir.display());
     println!("replay: harness replay {}", dir.display());
     Ok(ExitCode::from(verdict.exit_code()))
 }
 
-/// Prints the verdict and, for a violation, its counterexample; and why a
-/// run did not finish.
-pub(crate) fn print_verdict(seed: u64, outcome: &RunOutcome, report: Option<&CheckReport>) {
+/// Prints the verdict and, for a violation, its counterexample (and the
+/// minimal one the run directory `dir` holds); and why a run did not
+/// finish.
+pub(crate) fn print_verdict(
+    seed: u64,
+    outcome: &RunOutcome,
+    report: Option<&CheckReport>,
+    dir: Option<&std::path::Path>,
+) {
     if let Some(error) = &outcome.error {
         println!("ERROR: seed {seed} did not finish: {error}");
     }
@@ -117,6 +123,12 @@ pub(crate) fn print_verdict(seed: u64, outcome: &RunOutcome, report: Option<&Che
         let details = report.details();
         if !details.is_empty() {
             print!("{details}");
+        }
+    }
+    if let Some(minimal) = dir.and_then(crate::rundir::read_minimal) {
+        print!("{}", minimal.text());
+        for line in minimal.words(&outcome.history) {
+            println!("{line}");
         }
     }
 }

@@ -64,6 +64,11 @@ pub struct SweepArgs {
     /// Which seeds keep a full run directory.
     #[arg(long, value_enum, default_value_t = Keep::Failures)]
     pub keep: Keep,
+    /// Shrink each failing seed once the sweep is done (as `harness
+    /// shrink` does, with its default budget): its `seed-N-shrunk`
+    /// directory goes beside `seed-N`.
+    #[arg(long)]
+    pub shrink: bool,
     /// The scenario flags (as `harness run`'s).
     #[command(flatten)]
     pub scenario: ScenarioArgs,
@@ -165,6 +170,12 @@ pub fn run_sweep(
     progress.bar.finish_and_clear();
 
     // 3. Report.
+    let mut failing: Vec<PathBuf> = results
+        .iter()
+        .filter(|r| !r.verdict.is_pass())
+        .filter_map(|r| r.dir.clone())
+        .collect();
+    failing.sort();
     let stopped = match (args.fail_fast && failures > 0, stop.load(Ordering::SeqCst)) {
         (true, _) => Some(Stopped::FailFast),
         (false, true) => Some(Stopped::Interrupted),
@@ -178,6 +189,18 @@ pub fn run_sweep(
         junit: args.junit.as_deref(),
     };
     finish(&out, &summary, &outputs)?;
+    if args.shrink {
+        let opts = crate::shrink::ShrinkOptions {
+            jobs,
+            ..crate::shrink::ShrinkOptions::default()
+        };
+        for dir in &failing {
+            println!();
+            if let Err(e) = super::shrink::shrink_dir(dir, &out, systems, &opts) {
+                println!("cannot shrink {}: {e:#}", dir.display());
+            }
+        }
+    }
     Ok(ExitCode::from(summary.exit_code()))
 }
 

@@ -133,6 +133,7 @@ fn event(form: &Edn, seq: u64) -> Result<Event, String> {
         key,
         value,
         error,
+        node: None,
     })
 }
 

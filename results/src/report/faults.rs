@@ -9,6 +9,10 @@
 use crate::history::{Event, History, Process};
 use serde_json::Value;
 
+/// The nemesis-process event that records a change of leader (the
+/// runner's), with the new leader's host name under `node` (`null`: none).
+pub const LEADER_EVENT: &str = "leader";
+
 /// One fault, from its start event to its end event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FaultWindow {
@@ -48,7 +52,8 @@ pub fn fault_windows(history: &History) -> Vec<FaultWindow> {
     let mut windows: Vec<FaultWindow> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     for event in history.events() {
-        if event.process != Process::Nemesis {
+        // `leader` is an observation of the system, not a fault.
+        if event.process != Process::Nemesis || event.f == LEADER_EVENT {
             continue;
         }
         if let Some(kind) = event.f.strip_suffix("-start") {

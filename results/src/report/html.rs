@@ -33,6 +33,9 @@ pub struct ReportInput<'a> {
     pub highlight: &'a [u64],
     /// One line about the verdict, shown under the heading, if known.
     pub verdict: Option<&'a str>,
+    /// The minimal counterexample, stated at the top (in words, then op
+    /// by op) and its events highlighted, if there is one.
+    pub minimal: Option<&'a crate::minimal::MinimalCounterexample>,
 }
 
 /// A rendered report: the page, and its two plots as standalone SVG.
@@ -70,6 +73,14 @@ impl Report {
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>harness report: {title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n"
         );
         summary(&mut html, input, &faults);
+        if let Some(m) = input.minimal {
+            minimal_section(&mut html, m, history);
+        }
+        if let Some(lanes) = super::lanes::lanes_svg(history) {
+            html.push_str("<h2>Nodes</h2>\n");
+            lanes_legend(&mut html);
+            let _ = writeln!(html, "<figure>\n{lanes}</figure>");
+        }
         html.push_str("<h2>Operations by process</h2>\n");
         legend(&mut html, &faults);
         let _ = writeln!(html, "<figure>\n{timeline_svg}</figure>");
@@ -124,6 +135,35 @@ fn summary(html: &mut String, input: &ReportInput<'_>, faults: &[FaultWindow]) {
             escape(verdict)
         );
     }
+}
+
+/// The minimal counterexample: its sentences, then its ops and the
+/// model's state before the one that cannot come next.
+fn minimal_section(
+    html: &mut String,
+    m: &crate::minimal::MinimalCounterexample,
+    history: &History,
+) {
+    html.push_str("<section id=\"minimal-counterexample\">\n<h2>Minimal counterexample</h2>\n");
+    for sentence in m.words(history) {
+        let _ = writeln!(html, "<p class=\"words\">{}</p>", escape(&sentence));
+    }
+    let _ = writeln!(html, "<pre class=\"minimal\">{}</pre>", escape(&m.text()));
+    html.push_str("</section>\n");
+}
+
+fn lanes_legend(html: &mut String) {
+    let items: Vec<String> = super::lanes::Role::ALL
+        .iter()
+        .map(|r| {
+            format!(
+                "<span><i class=\"swatch\" style=\"background:{}\"></i>{}</span>",
+                r.colour(),
+                r.name()
+            )
+        })
+        .collect();
+    let _ = writeln!(html, "<p class=\"legend\">{}</p>", items.join(""));
 }
 
 fn legend(html: &mut String, faults: &[FaultWindow]) {

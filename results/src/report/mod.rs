@@ -13,7 +13,7 @@
 //! h.push(1_000_000, Event::nemesis("pause-start", json!({"node": "n1"})));
 //! h.push(2_000_000, Event::ok(Process::Client(0), "write", "x", json!(1)));
 //! h.push(3_000_000, Event::nemesis("pause-end", json!({"node": "n1"})));
-//! let input = ReportInput { title: "run 7", history: &h, highlight: &[0], verdict: None };
+//! let input = ReportInput { title: "run 7", history: &h, highlight: &[0], verdict: None, minimal: None };
 //! let report = Report::render(&input).unwrap();
 //! assert!(report.html.contains(r#"class="fault""#));
 //! assert!(report.html.contains("op ok highlight"));
@@ -24,10 +24,11 @@
 mod by_fault;
 mod faults;
 mod html;
+pub mod lanes;
 mod plot;
 mod timeline;
 
-pub use faults::{fault_windows, FaultWindow};
+pub use faults::{fault_windows, FaultWindow, LEADER_EVENT};
 pub use html::{Report, ReportInput, HTML_FILE, LATENCY_SVG_FILE, TIMELINE_SVG_FILE};
 pub use plot::{
     comparison_plot_svg, latency_scatter_svg, nines, nines_label, percentile_plot_svg, PlotSide,

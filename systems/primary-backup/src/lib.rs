@@ -126,6 +126,7 @@ impl System for PrimaryBackup {
             addr: ctx.addr(0),
             conn: None,
             next_id: 0,
+            served: false,
         }
     }
 
@@ -442,10 +443,13 @@ pub struct PbClient {
     addr: String,
     conn: Option<Conn>,
     next_id: u64,
+    /// The primary (node 0) answered the last call.
+    served: bool,
 }
 
 impl Client for PbClient {
     async fn call(&mut self, op: &Op, _deadline: Duration) -> Outcome {
+        self.served = false;
         while self.conn.is_none() {
             match Conn::open(&self.addr).await {
                 Ok(conn) => self.conn = Some(conn),
@@ -466,7 +470,10 @@ impl Client for PbClient {
         }
         loop {
             match conn.recv().await {
-                Some(Msg::Reply { id: got, outcome }) if got == id => return outcome,
+                Some(Msg::Reply { id: got, outcome }) if got == id => {
+                    self.served = true;
+                    return outcome;
+                }
                 Some(Msg::Reply { .. }) => continue, // a late reply to an abandoned op
                 _ => break,
             }
@@ -477,5 +484,10 @@ impl Client for PbClient {
 
     fn reset(&mut self) {
         self.conn = None;
+    }
+
+    /// Every op goes to the primary, node 0.
+    fn served_by(&self) -> Option<usize> {
+        self.served.then_some(0)
     }
 }

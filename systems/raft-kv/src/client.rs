@@ -31,6 +31,8 @@ pub struct ClusterClient {
     target: usize,
     seq: u64,
     conn: Option<Conn>,
+    /// The node whose reply ended the last call.
+    served: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -54,6 +56,7 @@ impl ClusterClient {
             target,
             seq: 0,
             conn: None,
+            served: None,
         }
     }
 
@@ -126,6 +129,7 @@ impl ClusterClient {
 
 impl Client for ClusterClient {
     async fn call(&mut self, op: &Op, _deadline: Duration) -> Outcome {
+        self.served = None;
         let op = match op.register() {
             Ok(op) => op,
             Err(why) => return Outcome::Fail(why),
@@ -179,6 +183,9 @@ impl Client for ClusterClient {
                     return Outcome::Info(why.into());
                 }
             };
+            if !matches!(result, ReplyResult::NotLeader { .. }) {
+                self.served = Some(self.target);
+            }
             match result {
                 ReplyResult::Ok(value) => return op.ok(value),
                 ReplyResult::CasMismatch => return Outcome::Fail("cas-mismatch".into()),
@@ -197,5 +204,10 @@ impl Client for ClusterClient {
     fn reset(&mut self) {
         self.conn = None;
         self.target = Self::home(&self.ctx);
+    }
+
+    /// The node that sent the reply (the one this adapter was talking to).
+    fn served_by(&self) -> Option<usize> {
+        self.served
     }
 }
