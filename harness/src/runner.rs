@@ -21,6 +21,7 @@
 //!    simulation error becomes [`RunOutcome::error`], never a pass.
 
 use crate::clock::{SkewClock, EPOCH_NS};
+use crate::events::EventSink;
 use crate::faults::FaultExecutor;
 use crate::liveness::FinalReads;
 use crate::node_ctx::NodeCtx;
@@ -238,15 +239,34 @@ fn simulate<S: System>(
     // 2. Register the nodes, then the client host.
     let system = Rc::new(system);
     let nodes = Nodes::new(scenario.node_names());
+    let sink = EventSink::new(
+        history.clone(),
+        nodes.names().to_vec(),
+        (&scenario.nemesis.buggify, seeds),
+        !scenario.nemesis.triggers.is_empty(),
+    );
     for id in 0..nodes.len() {
-        register_node(&mut sim, &system, &nodes, id, seeds, &scenario.topology);
+        let node = NodeSetup {
+            system: &system,
+            nodes: &nodes,
+            seeds,
+            topology: &scenario.topology,
+            sink: &sink,
+        };
+        register_node(&mut sim, node, id);
     }
     let leader = {
         let system = system.clone();
         Box::new(move || system.leader())
     };
-    let mut faults =
-        FaultExecutor::for_scenario(scenario, seeds, nodes.clone(), history.clone(), leader);
+    let mut faults = FaultExecutor::for_scenario(
+        scenario,
+        seeds,
+        nodes.clone(),
+        history.clone(),
+        leader,
+        sink,
+    );
     let final_workload = workers.pop().expect("one workload per worker and one more");
     let mut final_reads = faults.as_ref().map(|f| FinalReads {
         phase: f.phase(),
@@ -294,15 +314,25 @@ fn simulate<S: System>(
     }
 }
 
-fn register_node<S: System>(
-    sim: &mut Sim<'_>,
-    system: &Rc<S>,
-    nodes: &Nodes,
-    id: usize,
+/// What every node host is built from.
+struct NodeSetup<'a, S> {
+    system: &'a Rc<S>,
+    nodes: &'a Nodes,
     seeds: Seeds,
-    topology: &crate::scenario::Topology,
-) {
+    topology: &'a crate::scenario::Topology,
+    sink: &'a EventSink,
+}
+
+fn register_node<S: System>(sim: &mut Sim<'_>, setup: NodeSetup<'_, S>, id: usize) {
+    let NodeSetup {
+        system,
+        nodes,
+        seeds,
+        topology,
+        sink,
+    } = setup;
     let system = system.clone();
+    let sink = sink.clone();
     let names = nodes.names().to_vec();
     let (port, data_dir) = (topology.port, PathBuf::from(&topology.data_dir));
     let (gate, clock) = (nodes.gate(id).clone(), nodes.clock(id).clone());
@@ -318,6 +348,7 @@ fn register_node<S: System>(
             gate: gate.clone(),
             rng: seeds.stream("node", ((id as u64) << 32) | n),
             data_dir: data_dir.clone(),
+            sink: sink.clone(),
         };
         system.node(ctx)
     });
