@@ -44,6 +44,8 @@ struct SinkState {
     /// recorded, and `pending` stays empty).
     listening: bool,
     buggify: Option<Buggify>,
+    /// Set at the final heal: fault points stop firing.
+    healed: bool,
 }
 
 /// The run's fault points: which named points are active (decided on first
@@ -86,6 +88,7 @@ impl EventSink {
                 pending: Vec::new(),
                 listening,
                 buggify,
+                healed: false,
             })),
         }
     }
@@ -114,6 +117,9 @@ impl EventSink {
     /// recorded in the history.
     pub(crate) fn buggify(&self, node: usize, name: &str) -> bool {
         let mut state = self.state.borrow_mut();
+        if state.healed {
+            return false;
+        }
         let Some(b) = state.buggify.as_mut() else {
             return false;
         };
@@ -131,6 +137,11 @@ impl EventSink {
             state.record("buggify", json!({ "node": node_name, "point": name }));
         }
         fires
+    }
+
+    /// The final heal: from now on no fault point fires.
+    pub(crate) fn heal(&self) {
+        self.state.borrow_mut().healed = true;
     }
 
     /// The events reported since the last call, in order.

@@ -13,8 +13,8 @@
 //! faults on events: a node's (through [`EventSink`]) or a scheduled
 //! fault's start (`pause-start`, …, whose subject is the node it hit).
 //! A triggered fault is recorded with a `trigger` field naming its event;
-//! it is dropped if its node is already paused or crashed (or has the
-//! same kind of fault open), and a scheduled pause, crash or clock fault
+//! it is dropped while another triggered fault is open, or if its node is
+//! already paused or crashed (or has the same kind of fault open), and a scheduled pause, crash or clock fault
 //! meeting a triggered one on its node is recorded as `KIND-skip` instead
 //! of starting, so that every scheduled fault leaves one event.
 
@@ -135,6 +135,7 @@ impl FaultExecutor {
             }
             Stage::WorkloadDone => {
                 self.sink.take();
+                self.sink.heal();
                 let open: Vec<u64> = self.open.keys().copied().collect();
                 for id in open {
                     self.end(sim, id, true);
@@ -178,16 +179,22 @@ impl FaultExecutor {
         }
     }
 
-    /// True if `fault` (resolved) must not start: a triggered fault on a
-    /// node already paused or crashed, or with one of its own kind open;
+    /// True if `fault` (resolved) must not start: a triggered fault while
+    /// another is open, or on a node already paused or crashed, or with
+    /// one of its own kind open;
     /// a scheduled one meeting such a triggered fault.
     fn conflicts(&self, fault: &Fault, triggered: bool) -> bool {
+        // One triggered fault at a time: compositions are pairs, not storms.
+        if triggered && self.open.keys().any(|&id| id >= TRIGGERED_ID_BASE) {
+            return true;
+        }
         let Some(node) = single_node(fault) else {
             return false;
         };
         self.open.iter().any(|(&id, open)| {
             let stops = matches!(open, Fault::Pause { .. } | Fault::Crash { .. });
-            let relevant = single_node(open) == Some(node) && (stops || open.kind() == fault.kind());
+            let relevant =
+                single_node(open) == Some(node) && (stops || open.kind() == fault.kind());
             relevant && (triggered || id >= TRIGGERED_ID_BASE)
         })
     }

@@ -141,7 +141,7 @@ impl NemesisConfig {
 
     /// Swarm testing: a mix drawn once per seed. Each nemesis is on with
     /// probability 3/5 (at least three are), with a weight of 1 to 4; the
-    /// interval is 30 to 300 ms; pauses, crashes and isolating partitions
+    /// interval is 50 to 300 ms; pauses, crashes and isolating partitions
     /// aim at the leader in a drawn share of their faults; partitions,
     /// crashes and clock skews get a drawn longest duration (a run is a few
     /// seconds, so most faults must be shorter for several to overlap);
@@ -160,7 +160,7 @@ impl NemesisConfig {
         }
         let mut config = NemesisConfig {
             kinds,
-            interval_ms: draw::between(rng, 30, 300),
+            interval_ms: draw::between(rng, 50, 300),
             ..Self::default()
         };
         let pick = |rng: &mut R, options: &[u64]| {
@@ -176,15 +176,19 @@ impl NemesisConfig {
         if rng.random_bool(0.5) {
             config.buggify = BuggifyKnobs {
                 sites_pct: 25,
-                fire_pct: pick(rng, &[5, 25]) as u32,
+                fire_pct: pick(rng, &[2, 10]) as u32,
             };
         }
         config
     }
 
-    /// True when any fault will be injected.
+    /// True when any fault may be injected (drawn, scripted, triggered, or
+    /// a fault point).
     pub fn is_active(&self) -> bool {
-        self.kinds.values().any(|&w| w > 0) || !self.script.is_empty() || !self.triggers.is_empty()
+        self.kinds.values().any(|&w| w > 0)
+            || !self.script.is_empty()
+            || !self.triggers.is_empty()
+            || self.buggify.is_on()
     }
 
     /// One line for the run summary, e.g. `pause×2 crash×1 every 800 ms`.
@@ -271,7 +275,7 @@ mod tests {
             let config = swarm(seed);
             assert!(config.is_active());
             assert!(config.validate(3).is_ok());
-            assert!((30..=300).contains(&config.interval_ms));
+            assert!((50..=300).contains(&config.interval_ms));
             assert!(config.kinds.len() >= 3);
         }
         // Every nemesis is on in some seeds and off in others.

@@ -169,10 +169,10 @@ pub fn swarm(rng: &mut impl Rng) -> Vec<Trigger> {
     let mut triggers = Vec::new();
     for (on, action, aim) in MENU {
         let on_now = rng.random_bool(0.5);
-        let pct = [10, 30, 60, 100][rng.random_range(0..4)];
+        let pct = [5, 20, 50][rng.random_range(0..3)];
         let after_ms_max = [0, 0, 20, 200][rng.random_range(0..4)];
-        let gap_ms = draw::between(rng, 100, 1_500);
-        let ms_max = [300, 1_000, 2_500][rng.random_range(0..3)];
+        let gap_ms = draw::between(rng, 300, 3_000);
+        let ms_max = [300, 1_000, 2_000][rng.random_range(0..3)];
         if !on_now {
             continue;
         }
@@ -191,7 +191,11 @@ pub fn swarm(rng: &mut impl Rng) -> Vec<Trigger> {
                 aim,
                 ms_min,
                 ms_max: ms_max.max(ms_min),
-                bump_ms_max: if action == Effect::ClockBump { 3_000 } else { 0 },
+                bump_ms_max: if action == Effect::ClockBump {
+                    3_000
+                } else {
+                    0
+                },
             },
         });
     }
@@ -221,9 +225,18 @@ mod tests {
             },
         };
         let pause = trigger(Effect::Pause, Aim::Subject).draw(2, 3, &mut rng);
-        assert!(matches!(pause, Fault::Pause { node: 2, leader: false, ms } if (5..=9).contains(&ms)));
+        assert!(
+            matches!(pause, Fault::Pause { node: 2, leader: false, ms } if (5..=9).contains(&ms))
+        );
         let crash = trigger(Effect::Crash, Aim::Leader).draw(1, 3, &mut rng);
-        assert!(matches!(crash, Fault::Crash { node: 1, leader: true, .. }));
+        assert!(matches!(
+            crash,
+            Fault::Crash {
+                node: 1,
+                leader: true,
+                ..
+            }
+        ));
         let isolate = trigger(Effect::Isolate, Aim::Subject).draw(0, 3, &mut rng);
         assert_eq!(isolate.nodes(), [0]);
         let bump = trigger(Effect::ClockBump, Aim::Subject).draw(1, 3, &mut rng);
@@ -242,7 +255,10 @@ mod tests {
             .collect();
         assert!(draws.iter().all(|t| t.iter().all(|t| t.validate().is_ok())));
         let total: usize = draws.iter().map(Vec::len).sum();
-        assert!((120..=280).contains(&total), "{total} triggers over 40 seeds");
+        assert!(
+            (120..=280).contains(&total),
+            "{total} triggers over 40 seeds"
+        );
         for (on, _, _) in MENU {
             assert!(draws.iter().any(|t| t.iter().any(|t| t.on == on)), "{on}");
         }

@@ -71,11 +71,12 @@ pub struct ScenarioArgs {
     /// Concurrent client workers (`auto`: 3 to 8, drawn).
     #[arg(long, default_value = "auto")]
     pub clients: Auto<usize>,
-    /// Number of keys the clients read and write (`auto`: 1 to 5).
+    /// Number of keys the clients read and write (`auto`: at least one per
+    /// 500 ops, up to 3 more).
     #[arg(long, default_value = "auto")]
     pub keys: Auto<usize>,
     /// Percent of ops that are reads; the rest are half writes, half cas
-    /// (`auto`: 20 to 90).
+    /// (`auto`: 40 to 90).
     #[arg(long, default_value = "auto")]
     pub reads_pct: Auto<u32>,
     /// Values are drawn from 0 up to this (excluded): few make cas succeed
@@ -87,7 +88,7 @@ pub struct ScenarioArgs {
     #[arg(long, default_value = "auto")]
     pub ops: Auto<usize>,
     /// Milliseconds a client waits for a reply before recording the op as
-    /// indeterminate (`info`; `auto`: 200 to 2,000).
+    /// indeterminate (`info`; `auto`: 300 to 2,000).
     #[arg(long, default_value = "auto")]
     pub deadline_ms: Auto<u64>,
     /// Faults: `swarm` (a mix drawn per seed: some nemeses on, others off,
