@@ -96,7 +96,14 @@ mod tests {
         let fired = r.react(5, "became-leader", 1, 3);
         assert_eq!(fired.len(), 1);
         assert_eq!(fired[0].at_ms, 5);
-        assert!(matches!(fired[0].fault, Fault::Pause { node: 1, ms: 10, .. }));
+        assert!(matches!(
+            fired[0].fault,
+            Fault::Pause {
+                node: 1,
+                ms: 10,
+                ..
+            }
+        ));
         assert!(r.react(50, "became-leader", 2, 3).is_empty(), "quiet");
         assert_eq!(r.react(115, "became-leader", 2, 3).len(), 1);
         let mut never = Reactions::new(&[trigger(0)], Seeds::new(1));

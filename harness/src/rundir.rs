@@ -44,12 +44,17 @@ pub fn write_run_dir(
         .write(latency::HDR_FILE, latencies.to_hdr())
         .with_context(context)?;
     if let Some(report) = report {
+        let mut value = serde_json::to_value(report)?;
+        if let (Some(violated), serde_json::Value::Object(map)) = (&outcome.invariant, &mut value) {
+            map.insert("invariant".into(), serde_json::json!(violated));
+        }
         writer
-            .write("verdict.json", serde_json::to_string_pretty(report)? + "\n")
+            .write("verdict.json", serde_json::to_string_pretty(&value)? + "\n")
             .with_context(context)?;
     }
     let failed = outcome.error.is_some()
         || outcome.liveness.is_some()
+        || outcome.invariant.is_some()
         || report.is_none_or(|r| !r.verdict.is_valid());
     let dir = writer.commit().with_context(context)?;
     // The report is written in place, once the directory has its final

@@ -53,6 +53,10 @@ pub const EXIT_ERROR: u8 = 3;
 /// time (a liveness failure), when its history is not also invalid.
 pub const EXIT_LIVENESS: u8 = 4;
 
+/// Exit code of a run that broke one of the system's own invariants
+/// ([`crate::System::invariants`]), when its history is not also invalid.
+pub const EXIT_INVARIANT: u8 = 5;
+
 /// Deterministic fault-injection testing of distributed systems.
 ///
 /// Every run is reproducible from its seed: `harness replay DIR` re-runs a

@@ -130,6 +130,9 @@ pub(crate) fn print_verdict(seed: u64, outcome: &RunOutcome, report: Option<&Che
     if let Some(liveness) = &outcome.liveness {
         println!("LIVENESS FAILURE: seed {seed}: {liveness}");
     }
+    if let Some(invariant) = &outcome.invariant {
+        println!("INVARIANT VIOLATED: seed {seed}: {invariant}");
+    }
     if let Some(report) = report {
         println!("{}", report.summary());
         let details = report.details();

@@ -2,10 +2,12 @@
 //!
 //! A seed whose run did not finish (a panic, a simulation error, the
 //! simulated time limit) is an `error`, and one whose healed cluster did
-//! not answer every key in time is a `liveness` failure: each a failure
-//! with its own label, never a pass, whatever the history looks like.
+//! not answer every key in time is a `liveness` failure, and one that broke
+//! the system's own invariants ([`crate::System::invariants`]) an
+//! `invariant` failure: each a failure with its own label, never a pass,
+//! whatever the history looks like.
 
-use crate::cli::{EXIT_ERROR, EXIT_LIVENESS};
+use crate::cli::{EXIT_ERROR, EXIT_INVARIANT, EXIT_LIVENESS};
 use crate::runner::RunOutcome;
 use results::check::{CheckOptions, CheckReport};
 use results::Verdict;
@@ -39,6 +41,12 @@ pub enum SeedVerdict {
         /// Which keys went unanswered, and the checker's summary.
         detail: String,
     },
+    /// The system broke one of its own invariants (the history itself was
+    /// linearizable or unknown).
+    Invariant {
+        /// The violations, and the checker's summary.
+        detail: String,
+    },
     /// The run did not finish, or its history could not be checked or
     /// written.
     Error {
@@ -49,12 +57,13 @@ pub enum SeedVerdict {
 
 impl SeedVerdict {
     /// Every label, in the order a summary lists them.
-    pub const LABELS: [&'static str; 5] = [
+    pub const LABELS: [&'static str; 6] = [
         "linearizable",
         "not-linearizable",
         "unknown",
         "liveness",
         "error",
+        "invariant",
     ];
 
     /// `linearizable`, `not-linearizable`, `unknown` or `error`.
@@ -65,6 +74,7 @@ impl SeedVerdict {
             SeedVerdict::Unknown { .. } => Self::LABELS[2],
             SeedVerdict::Liveness { .. } => Self::LABELS[3],
             SeedVerdict::Error { .. } => Self::LABELS[4],
+            SeedVerdict::Invariant { .. } => Self::LABELS[5],
         }
     }
 
@@ -80,12 +90,14 @@ impl SeedVerdict {
             SeedVerdict::NotLinearizable { detail }
             | SeedVerdict::Unknown { detail }
             | SeedVerdict::Liveness { detail }
+            | SeedVerdict::Invariant { detail }
             | SeedVerdict::Error { detail } => detail,
         }
     }
 
     /// The exit code of a sweep that saw only this verdict: 0
-    /// linearizable, 1 not linearizable, 2 unknown, 3 error, 4 liveness.
+    /// linearizable, 1 not linearizable, 2 unknown, 3 error, 4 liveness,
+    /// 5 invariant.
     pub fn exit_code(&self) -> u8 {
         match self {
             SeedVerdict::Linearizable => 0,
@@ -93,18 +105,20 @@ impl SeedVerdict {
             SeedVerdict::Unknown { .. } => 2,
             SeedVerdict::Error { .. } => EXIT_ERROR,
             SeedVerdict::Liveness { .. } => EXIT_LIVENESS,
+            SeedVerdict::Invariant { .. } => EXIT_INVARIANT,
         }
     }
 
     /// How bad it is, for the sweep's exit code: not linearizable over
-    /// error over liveness over unknown over linearizable.
+    /// error over invariant over liveness over unknown over linearizable.
     pub fn rank(&self) -> u8 {
         match self {
             SeedVerdict::Linearizable => 0,
             SeedVerdict::Unknown { .. } => 1,
             SeedVerdict::Liveness { .. } => 2,
-            SeedVerdict::Error { .. } => 3,
-            SeedVerdict::NotLinearizable { .. } => 4,
+            SeedVerdict::Invariant { .. } => 3,
+            SeedVerdict::Error { .. } => 4,
+            SeedVerdict::NotLinearizable { .. } => 5,
         }
     }
 }
@@ -149,6 +163,12 @@ pub fn judge(outcome: &RunOutcome, threads: usize) -> (SeedVerdict, Option<Check
             detail: format!("the run did not finish: {error}\n{detail}"),
         },
         (None, Verdict::Invalid(_), _) => SeedVerdict::NotLinearizable { detail },
+        (None, _, _) if outcome.invariant.is_some() => SeedVerdict::Invariant {
+            detail: format!(
+                "invariant violated: {}\n{detail}",
+                outcome.invariant.as_deref().unwrap_or_default()
+            ),
+        },
         (None, _, Some(liveness)) => SeedVerdict::Liveness {
             detail: format!("{liveness}\n{detail}"),
         },
