@@ -347,7 +347,7 @@ fn simulate<S: System>(
             check(sim.elapsed());
             return Ok(());
         }
-        if step % INVARIANT_EVERY_MS == 0 {
+        if step.is_multiple_of(INVARIANT_EVERY_MS) {
             check(sim.elapsed());
         }
     }

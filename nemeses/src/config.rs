@@ -141,8 +141,9 @@ impl NemesisConfig {
 
     /// Swarm testing: a mix drawn once per seed. Each nemesis is on with
     /// probability 3/5 (at least three are), with a weight of 1 to 4; the
-    /// interval is 50 to 300 ms; pauses, crashes and isolating partitions
-    /// aim at the leader in a drawn share of their faults; partitions,
+    /// interval is 50 to 300 ms; pauses, crashes and clock skews aim at
+    /// the leader in a drawn share of their faults, and a drawn subset of
+    /// the partition shapes is on; partitions,
     /// crashes and clock skews get a drawn longest duration (a run is a few
     /// seconds, so most faults must be shorter for several to overlap);
     /// each composition of [`trigger::swarm`] is on with probability 1/2;
@@ -168,6 +169,19 @@ impl NemesisConfig {
         };
         config.pause.leader_pct = pick(rng, &[0, 25, 50, 75]) as u32;
         config.crash.leader_pct = pick(rng, &[0, 25, 50, 75]) as u32;
+        config.clock.leader_pct = pick(rng, &[0, 25, 50, 75]) as u32;
+        // Swarm over partition shapes too: each on with chance 1/2 (at
+        // least one), so a seed meets a few shapes often, not all rarely.
+        let mut shapes: Vec<String> = crate::partition::SHAPES
+            .iter()
+            .filter(|_| rng.random_bool(0.5))
+            .map(|s| s.to_string())
+            .collect();
+        if shapes.is_empty() {
+            let all = crate::partition::SHAPES;
+            shapes.push(all[rng.random_range(0..all.len())].to_string());
+        }
+        config.partition.shapes = shapes;
         config.partition.ms_max = pick(rng, &[500, 1_000, 2_500]);
         config.crash.ms_max = pick(rng, &[300, 1_000, 2_000]);
         config.clock.ms_max = pick(rng, &[800, 1_500, 3_000]);

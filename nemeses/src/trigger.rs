@@ -111,6 +111,7 @@ impl Trigger {
                     node,
                     change: ClockChange::Bump { delta_ms },
                     ms,
+                    leader,
                 })
             }
         }

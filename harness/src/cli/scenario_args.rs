@@ -81,7 +81,7 @@ pub struct ScenarioArgs {
     pub reads_pct: Auto<u32>,
     /// Values are drawn from 0 up to this (excluded): few make cas succeed
     /// often, many make each written value tell which write it came from
-    /// (`auto`: 3 to 300).
+    /// (`auto`: 5 to 300).
     #[arg(long, default_value = "auto")]
     pub values: Auto<i64>,
     /// Client operations in total (`auto`: 1,000 to 2,500).

@@ -62,11 +62,8 @@ fn scenario(bug: Bug, seed: u64, natural: bool, ops: usize) -> Scenario {
     if natural {
         return natural::scenario(bug, seed, ops);
     }
-    let swarm = Scenario {
-        ops,
-        ..Scenario::with_seed(seed)
-    };
-    with_bugs(swarm, [bug])
+    // The swarm draws the run's length too: `--ops` is the natural mixes'.
+    with_bugs(Scenario::with_seed(seed), [bug])
 }
 
 /// Runs `scenario` and judges it as a sweep does (one checker thread: the
@@ -79,9 +76,9 @@ fn verdict(scenario: &Scenario) -> SeedVerdict {
 /// Seeds `0..count` of `bug`'s natural mix with no bug on, counted by
 /// verdict (in the order of [`SeedVerdict::LABELS`]); anything but
 /// linearizable is printed as it comes.
-fn clean_tally(bug: Bug, count: u64, options: &Options) -> [u64; 5] {
+fn clean_tally(bug: Bug, count: u64, options: &Options) -> [u64; SeedVerdict::LABELS.len()] {
     let seeds: Vec<u64> = (0..count).collect();
-    let mut tally = [0; 5];
+    let mut tally = [0; SeedVerdict::LABELS.len()];
     let work = |seed| verdict(&with_bugs(scenario(bug, seed, true, options.ops), []));
     pool::run(
         &seeds,
@@ -109,7 +106,7 @@ fn seeds_to_violation(bug: Bug, natural: bool, start: u64, options: &Options) ->
     let work = |seed| {
         matches!(
             verdict(&scenario(bug, seed, natural, options.ops)),
-            SeedVerdict::NotLinearizable { .. }
+            SeedVerdict::NotLinearizable { .. } | SeedVerdict::Invariant { .. }
         )
     };
     pool::run(&seeds, options.jobs, &stop, work, |seed, violated| {
@@ -154,7 +151,7 @@ fn print_clean(count: u64, options: &Options) -> bool {
     for &bug in &options.bugs {
         let tally = clean_tally(bug, count, options);
         // Unknown (a checker budget ran out) is not a false alarm.
-        clean &= tally[1] == 0 && tally[3] == 0 && tally[4] == 0;
+        clean &= tally[1] == 0 && tally[3] == 0 && tally[4] == 0 && tally[5] == 0;
         let cells: Vec<String> = tally.iter().map(u64::to_string).collect();
         println!("| `{bug}` | {} |", cells.join(" | "));
     }
