@@ -8,8 +8,19 @@
 //! turmoil's verbs do not stack, so every link fault adds claims to a
 //! [`LinkTable`] and the executor moves each touched link from its old
 //! state to its new one.
+//!
+//! Besides the clock-driven schedule, triggers ([`nemeses::Trigger`]) fire
+//! faults on events: a node's (through [`EventSink`]) or a scheduled
+//! fault's start (`pause-start`, …, whose subject is the node it hit).
+//! A triggered fault is recorded with a `trigger` field naming its event;
+//! it is dropped while another triggered fault is open, or if its node is
+//! already paused or crashed (or has the same kind of fault open), and a scheduled pause, crash or clock fault
+//! meeting a triggered one on its node is recorded as `KIND-skip` instead
+//! of starting, so that every scheduled fault leaves one event.
 
+use crate::events::{EventSink, NodeEvent};
 use crate::liveness::{RunPhase, Stage};
+use crate::reactions::Reactions;
 use crate::runner::Nodes;
 use crate::scenario::Scenario;
 use crate::seeds::Seeds;
@@ -41,7 +52,18 @@ pub struct FaultExecutor {
     phase: RunPhase,
     latency_ms: (u64, u64),
     client_hosts: Vec<String>,
+    reactions: Reactions,
+    sink: EventSink,
+    /// Starts of scheduled faults, as events for the triggers.
+    fault_events: Vec<NodeEvent>,
+    /// Triggered faults not yet started: id → what fired them.
+    triggered: BTreeMap<u64, Value>,
+    next_triggered: u64,
 }
+
+/// Triggered faults are numbered from here (scheduled ones count from 0),
+/// so their ids do not depend on how long the schedule is.
+pub const TRIGGERED_ID_BASE: u64 = 1 << 32;
 
 impl FaultExecutor {
     /// The executor of `scenario.nemesis`, or `None` when it injects
@@ -54,6 +76,7 @@ impl FaultExecutor {
         nodes: Nodes,
         history: Rc<RefCell<History>>,
         leader: LeaderProbe,
+        sink: EventSink,
     ) -> Option<FaultExecutor> {
         if !scenario.nemesis.is_active() {
             return None;
@@ -70,6 +93,11 @@ impl FaultExecutor {
             phase: RunPhase::default(),
             latency_ms: (scenario.latency_ms_min, scenario.latency_ms_max),
             client_hosts: scenario.topology.client_names(),
+            reactions: Reactions::new(&scenario.nemesis.triggers, seeds),
+            sink,
+            fault_events: Vec::new(),
+            triggered: BTreeMap::new(),
+            next_triggered: TRIGGERED_ID_BASE,
         })
     }
 
@@ -84,24 +112,91 @@ impl FaultExecutor {
         match self.phase.get() {
             Stage::Workload => {
                 let now_ms = sim.elapsed().as_millis() as u64;
-                while let Some(action) = self.actions.get(self.next).filter(|a| a.at_ms <= now_ms) {
-                    let action = action.clone();
-                    self.next += 1;
-                    match action.phase {
-                        Phase::Start => self.start(sim, action.id, action.fault),
-                        Phase::End => self.end(sim, action.id, false),
+                loop {
+                    let mut events = self.sink.take();
+                    events.append(&mut self.fault_events);
+                    for event in &events {
+                        self.react(now_ms, event);
+                    }
+                    while let Some(action) =
+                        self.actions.get(self.next).filter(|a| a.at_ms <= now_ms)
+                    {
+                        let action = action.clone();
+                        self.next += 1;
+                        match action.phase {
+                            Phase::Start => self.start(sim, action.id, action.fault),
+                            Phase::End => self.end(sim, action.id, false),
+                        }
+                    }
+                    if self.fault_events.is_empty() {
+                        break;
                     }
                 }
             }
             Stage::WorkloadDone => {
+                self.sink.take();
+                self.sink.heal();
                 let open: Vec<u64> = self.open.keys().copied().collect();
                 for id in open {
                     self.end(sim, id, true);
                 }
                 self.phase.set(Stage::Healed);
             }
-            Stage::Healed => {}
+            Stage::Healed => {
+                self.sink.take();
+            }
         }
+    }
+
+    /// Schedules the faults the triggers fire on `event`.
+    fn react(&mut self, now_ms: u64, event: &NodeEvent) {
+        let n = self.nodes.len();
+        for fired in self.reactions.react(now_ms, &event.name, event.node, n) {
+            let id = self.next_triggered;
+            self.next_triggered += 1;
+            let on = json!({
+                "on": event.name,
+                "node": self.nodes.name(event.node),
+                "trigger": self.reactions.label(fired.trigger),
+            });
+            self.triggered.insert(id, on);
+            let end_ms = fired.at_ms + fired.fault.ms();
+            for (at_ms, phase) in [(fired.at_ms, Phase::Start), (end_ms, Phase::End)] {
+                let key = (at_ms, phase, id);
+                let at = self
+                    .actions
+                    .partition_point(|a| (a.at_ms, a.phase, a.id) < key)
+                    .max(self.next);
+                let fault = fired.fault.clone();
+                let action = Action {
+                    at_ms,
+                    id,
+                    phase,
+                    fault,
+                };
+                self.actions.insert(at, action);
+            }
+        }
+    }
+
+    /// True if `fault` (resolved) must not start: a triggered fault while
+    /// another is open, or on a node already paused or crashed, or with
+    /// one of its own kind open;
+    /// a scheduled one meeting such a triggered fault.
+    fn conflicts(&self, fault: &Fault, triggered: bool) -> bool {
+        // One triggered fault at a time: compositions are pairs, not storms.
+        if triggered && self.open.keys().any(|&id| id >= TRIGGERED_ID_BASE) {
+            return true;
+        }
+        let Some(node) = single_node(fault) else {
+            return false;
+        };
+        self.open.iter().any(|(&id, open)| {
+            let stops = matches!(open, Fault::Pause { .. } | Fault::Crash { .. });
+            let relevant =
+                single_node(open) == Some(node) && (stops || open.kind() == fault.kind());
+            relevant && (triggered || id >= TRIGGERED_ID_BASE)
+        })
     }
 
     fn start(&mut self, sim: &mut Sim<'_>, id: u64, fault: Fault) {
@@ -117,6 +212,20 @@ impl FaultExecutor {
             );
         }
         let fault = fault.resolve(leader);
+        let trigger = self.triggered.remove(&id);
+        if self.conflicts(&fault, trigger.is_some()) {
+            if trigger.is_none() {
+                insert(&mut value, "id", json!(id));
+                self.record(now, &format!("{}-skip", fault.kind()), value);
+            }
+            return;
+        }
+        if trigger.is_none() {
+            if let Some(node) = subject(&fault, leader, self.nodes.len()) {
+                let name = format!("{}-start", fault.kind());
+                self.fault_events.push(NodeEvent { node, name });
+            }
+        }
         let before = self.links.clone();
         let touched: Vec<Link> = match &fault {
             Fault::Pause { node, .. } => {
@@ -181,6 +290,9 @@ impl FaultExecutor {
         };
         self.sync_links(sim, &before, &touched);
         insert(&mut value, "id", json!(id));
+        if let Some(trigger) = trigger {
+            insert(&mut value, "trigger", trigger);
+        }
         self.record(now, &format!("{}-start", fault.kind()), value);
         self.open.insert(id, fault);
     }
@@ -312,16 +424,21 @@ fn schedule_of(scenario: &Scenario, seeds: Seeds) -> Schedule {
 
 /// `scenario` with its faults written out: the nemesis config of a run
 /// whose `history` this scenario produced, with no nemesis drawing and
-/// every fault that started as a scripted one (time, target, duration),
-/// in the order they started. It runs the same history as `scenario`.
+/// every scheduled fault that started (or was skipped) as a scripted one
+/// (time, target, duration), in the order they started. Triggers stay as
+/// they are: they fire on the same events again. It runs the same history
+/// as `scenario`.
 ///
-/// A run in which no fault started keeps its config as it is (an empty
-/// script would turn the final heal and reads off).
+/// A run in which no scheduled fault started keeps its config as it is
+/// (an empty script would turn the final heal and reads off).
 pub fn with_explicit_schedule(scenario: &Scenario, history: &History) -> Scenario {
     let started = history
         .events()
         .iter()
-        .filter(|e| e.process == results::Process::Nemesis && e.f.ends_with("-start"))
+        .filter(|e| e.process == results::Process::Nemesis)
+        .filter(|e| {
+            (e.f.ends_with("-start") && e.value.get("trigger").is_none()) || e.f.ends_with("-skip")
+        })
         .count();
     if started == 0 || !scenario.nemesis.is_active() {
         return scenario.clone();
@@ -339,6 +456,35 @@ pub fn with_explicit_schedule(scenario: &Scenario, history: &History) -> Scenari
     explicit.nemesis.kinds.clear();
     explicit.nemesis.script = script;
     explicit
+}
+
+/// The one node a pause, crash or clock fault hits.
+fn single_node(fault: &Fault) -> Option<usize> {
+    match fault {
+        Fault::Pause { node, .. } | Fault::Crash { node, .. } => Some(*node),
+        Fault::Clock(c) => Some(c.node),
+        _ => None,
+    }
+}
+
+/// The node a started fault happened to, for the triggers listening to its
+/// start: the paused, crashed, skewed or black-holed node; a partition's
+/// isolated (or small-side, or first) node; a delay's first node.
+fn subject(fault: &Fault, leader: Option<usize>, n: usize) -> Option<usize> {
+    use nemeses::Partition;
+    match fault {
+        Fault::Pause { node, .. } | Fault::Crash { node, .. } | Fault::Timeout { node, .. } => {
+            Some(*node)
+        }
+        Fault::Clock(c) => Some(c.node),
+        Fault::Partition(p) => match &p.shape {
+            Partition::IsolateLeader { fallback } => {
+                Some(leader.filter(|&l| l < n).unwrap_or(*fallback))
+            }
+            shape => shape.nodes().first().copied(),
+        },
+        Fault::Delay(d) => d.nodes().first().copied(),
+    }
 }
 
 fn insert(value: &mut Value, key: &str, item: Value) {

@@ -138,17 +138,20 @@
 //! refuses to run, saying so.
 pub mod cli;
 pub mod clock;
+pub mod events;
 pub mod faults;
 pub mod liveness;
 pub mod node_ctx;
 pub mod pause;
 pub mod prelude;
+mod reactions;
 pub mod rundir;
 pub mod runner;
 pub mod scenario;
 pub mod seeds;
 pub mod shrink;
 pub mod sut;
+pub mod swarm;
 pub mod sweep;
 pub mod testing;
 pub mod trace;

@@ -1,7 +1,9 @@
 //! What a node of the system under test is given: its identity, a
-//! skewable wall clock, a pause gate, its own rng, and where its disk is.
+//! skewable wall clock, a pause gate, its own rng, where its disk is, and
+//! a way to tell the harness what it does (events, fault points).
 
 use crate::clock::SkewClock;
+use crate::events::EventSink;
 use crate::pause::PauseGate;
 use rand_chacha::ChaCha8Rng;
 use std::future::Future;
@@ -32,6 +34,8 @@ pub struct NodeCtx {
     pub rng: ChaCha8Rng,
     /// Directory on the node's simulated disk for durable state.
     pub data_dir: PathBuf,
+    /// Where [`NodeCtx::event`] and [`NodeCtx::buggify`] report.
+    pub(crate) sink: EventSink,
 }
 
 impl NodeCtx {
@@ -58,6 +62,27 @@ impl NodeCtx {
         F::Output: 'static,
     {
         tokio::task::spawn_local(future)
+    }
+
+    /// Reports that `name` happened on this node (`became-leader`,
+    /// `stepped-down`, `election-started`, `granted-vote`, `persisted`,
+    /// `replied`, or a name of the system's own), with `detail` (a JSON
+    /// object such as `{"term": 3}`, or null). The event is recorded in
+    /// the history, and event-triggered nemeses may fire on it (crash the
+    /// node right after it persisted, pause the new leader, …).
+    pub fn event(&self, name: &str, detail: serde_json::Value) {
+        self.sink.emit(self.id, name, detail);
+    }
+
+    /// A seeded fault point (FoundationDB's BUGGIFY): true when the code
+    /// should misbehave here, in a way that is legal but rare (a slow
+    /// sync, an early timeout, a dropped connection), to widen rare
+    /// windows. Always false unless the run's swarm enabled buggify
+    /// (`nemesis.buggify`); then each named point is active in some runs
+    /// and fires in a share of its passes. Drawn from the seed and
+    /// recorded in the history, so a replay does the same.
+    pub fn buggify(&self, name: &str) -> bool {
+        self.sink.buggify(self.id, name)
     }
 
     /// Awaits the node's next safepoint: returns at once unless paused.

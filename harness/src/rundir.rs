@@ -66,6 +66,7 @@ pub fn write_run_dir_named(
     }
     let failed = outcome.error.is_some()
         || outcome.liveness.is_some()
+        || outcome.invariant.is_some()
         || report.is_none_or(|r| !r.verdict.is_valid());
     let dir = writer.commit().with_context(context)?;
     // The report is written in place, once the directory has its final
@@ -81,13 +82,17 @@ pub const MINIMAL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The checker's report as `verdict.json` holds it; for a violation, with
 /// the minimal counterexample under `minimal_counterexample`.
+/// `verdict.json`: the checker's report, with the broken invariant and the
+/// minimal counterexample where there are.
 fn verdict_json(outcome: &RunOutcome, report: &CheckReport) -> anyhow::Result<String> {
-    let Some(minimal) = minimal_of(outcome, report) else {
-        return Ok(serde_json::to_string_pretty(report)?);
-    };
     let mut value = serde_json::to_value(report)?;
     if let serde_json::Value::Object(map) = &mut value {
-        map.insert(MINIMAL_FIELD.to_string(), serde_json::to_value(&minimal)?);
+        if let Some(violated) = &outcome.invariant {
+            map.insert("invariant".into(), serde_json::json!(violated));
+        }
+        if let Some(minimal) = minimal_of(outcome, report) {
+            map.insert(MINIMAL_FIELD.to_string(), serde_json::to_value(&minimal)?);
+        }
     }
     Ok(serde_json::to_string_pretty(&value)?)
 }

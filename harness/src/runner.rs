@@ -21,13 +21,14 @@
 //!    simulation error becomes [`RunOutcome::error`], never a pass.
 
 use crate::clock::{SkewClock, EPOCH_NS};
+use crate::events::EventSink;
 use crate::faults::FaultExecutor;
 use crate::liveness::FinalReads;
 use crate::node_ctx::NodeCtx;
 use crate::pause::PauseGate;
 use crate::scenario::Scenario;
 use crate::seeds::Seeds;
-use crate::sut::{Client, ClientCtx, System};
+use crate::sut::{CheckPoint, Client, ClientCtx, System, SETTLE_MS};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use results::{Event, History, Process};
@@ -42,6 +43,10 @@ use workloads::{HistoryChecker, Outcome, Workload};
 
 /// Where the final reads report a liveness failure.
 type Liveness = Rc<RefCell<Option<String>>>;
+/// Where a violated invariant of the system is reported.
+type Invariant = Rc<RefCell<Option<String>>>;
+/// Simulated ms between two `During` checks of the system's invariants.
+const INVARIANT_EVERY_MS: u64 = 100;
 
 /// What a run produced.
 pub struct RunOutcome {
@@ -56,6 +61,9 @@ pub struct RunOutcome {
     /// every key within the nemesis's `quiet_ms` (apart from
     /// linearizability: the history may still be valid).
     pub liveness: Option<String>,
+    /// The first violations of the system's own invariants
+    /// ([`System::invariants`]), if any.
+    pub invariant: Option<String>,
     /// How the history is judged: the checker of the workload that ran
     /// (`None` when the run failed before its workload was built).
     pub checker: Option<Arc<dyn HistoryChecker>>,
@@ -68,6 +76,7 @@ impl std::fmt::Debug for RunOutcome {
             .field("sim_time", &self.sim_time)
             .field("error", &self.error)
             .field("liveness", &self.liveness)
+            .field("invariant", &self.invariant)
             .field("checker", &self.checker.as_ref().map(|c| c.name()))
             .finish()
     }
@@ -81,6 +90,7 @@ impl RunOutcome {
             sim_time: Duration::ZERO,
             error: Some(error.into()),
             liveness: None,
+            invariant: None,
             checker: None,
         }
     }
@@ -185,9 +195,15 @@ pub fn run_with<S: System>(
     let history = Rc::new(RefCell::new(History::new()));
     let sim_time = Rc::new(Cell::new(Duration::ZERO));
     let liveness = Rc::new(RefCell::new(None));
+    let invariant = Rc::new(RefCell::new(None));
     let checker = RefCell::new(None);
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let shared = (history.clone(), sim_time.clone(), liveness.clone());
+        let shared = Shared {
+            history: history.clone(),
+            sim_time: sim_time.clone(),
+            liveness: liveness.clone(),
+            invariant: invariant.clone(),
+        };
         simulate(scenario, system, driver, shared, &checker)
     }));
     let error = match result {
@@ -201,17 +217,32 @@ pub fn run_with<S: System>(
         sim_time: sim_time.get(),
         error,
         liveness: liveness.take(),
+        invariant: invariant.take(),
         checker: checker.into_inner(),
     }
+}
+
+/// What the simulation shares with the caller of [`run_with`].
+struct Shared {
+    history: Rc<RefCell<History>>,
+    sim_time: Rc<Cell<Duration>>,
+    liveness: Liveness,
+    invariant: Invariant,
 }
 
 fn simulate<S: System>(
     scenario: &Scenario,
     system: S,
     driver: &mut dyn FnMut(&mut Sim<'_>, &Nodes),
-    (history, sim_time, liveness): (Rc<RefCell<History>>, Rc<Cell<Duration>>, Liveness),
+    shared: Shared,
     checker: &RefCell<Option<Arc<dyn HistoryChecker>>>,
 ) -> Result<(), String> {
+    let Shared {
+        history,
+        sim_time,
+        liveness,
+        invariant,
+    } = shared;
     if let Some(problem) = build_problem() {
         return Err(problem.to_string());
     }
@@ -238,15 +269,34 @@ fn simulate<S: System>(
     // 2. Register the nodes, then the client host.
     let system = Rc::new(system);
     let nodes = Nodes::new(scenario.node_names());
+    let sink = EventSink::new(
+        history.clone(),
+        nodes.names().to_vec(),
+        (&scenario.nemesis.buggify, seeds),
+        !scenario.nemesis.triggers.is_empty(),
+    );
     for id in 0..nodes.len() {
-        register_node(&mut sim, &system, &nodes, id, seeds, &scenario.topology);
+        let node = NodeSetup {
+            system: &system,
+            nodes: &nodes,
+            seeds,
+            topology: &scenario.topology,
+            sink: &sink,
+        };
+        register_node(&mut sim, node, id);
     }
     let leader = {
         let system = system.clone();
         Box::new(move || system.leader())
     };
-    let mut faults =
-        FaultExecutor::for_scenario(scenario, seeds, nodes.clone(), history.clone(), leader);
+    let mut faults = FaultExecutor::for_scenario(
+        scenario,
+        seeds,
+        nodes.clone(),
+        history.clone(),
+        leader,
+        sink,
+    );
     let final_workload = workers.pop().expect("one workload per worker and one more");
     let mut final_reads = faults.as_ref().map(|f| FinalReads {
         phase: f.phase(),
@@ -262,7 +312,8 @@ fn simulate<S: System>(
         scenario: scenario.clone(),
         names: nodes.names().to_vec(),
         seeds,
-        history,
+        invariant: invariant.clone(),
+        history: history.clone(),
         budget: Rc::new(Cell::new(scenario.ops)),
         running: Rc::new(Cell::new(scenario.clients)),
     };
@@ -283,8 +334,11 @@ fn simulate<S: System>(
     }
 
     // 3. Drive: due faults first, then the caller's driver; after each
-    // step, a change of leader (as the system tells it) is recorded.
+    // step, a change of leader (as the system tells it) is recorded; the
+    // system's invariants every INVARIANT_EVERY_MS.
     let mut leader = LeaderLog::new(nodes.names().to_vec(), leader_history);
+    let check = |at| check_invariants(&*system, CheckPoint::During, &invariant, &history, at);
+    let mut step = 0u64;
     loop {
         if let Some(faults) = faults.as_mut() {
             faults.before_step(&mut sim);
@@ -293,21 +347,36 @@ fn simulate<S: System>(
         let finished = sim.step().map_err(|e| e.to_string());
         sim_time.set(sim.elapsed());
         leader.sample(system.leader(), sim.elapsed());
+        step += 1;
         if finished? {
+            check(sim.elapsed());
             return Ok(());
+        }
+        if step.is_multiple_of(INVARIANT_EVERY_MS) {
+            check(sim.elapsed());
         }
     }
 }
 
-fn register_node<S: System>(
-    sim: &mut Sim<'_>,
-    system: &Rc<S>,
-    nodes: &Nodes,
-    id: usize,
+/// What every node host is built from.
+struct NodeSetup<'a, S> {
+    system: &'a Rc<S>,
+    nodes: &'a Nodes,
     seeds: Seeds,
-    topology: &crate::scenario::Topology,
-) {
+    topology: &'a crate::scenario::Topology,
+    sink: &'a EventSink,
+}
+
+fn register_node<S: System>(sim: &mut Sim<'_>, setup: NodeSetup<'_, S>, id: usize) {
+    let NodeSetup {
+        system,
+        nodes,
+        seeds,
+        topology,
+        sink,
+    } = setup;
     let system = system.clone();
+    let sink = sink.clone();
     let names = nodes.names().to_vec();
     let (port, data_dir) = (topology.port, PathBuf::from(&topology.data_dir));
     let (gate, clock) = (nodes.gate(id).clone(), nodes.clock(id).clone());
@@ -323,6 +392,7 @@ fn register_node<S: System>(
             gate: gate.clone(),
             rng: seeds.stream("node", ((id as u64) << 32) | n),
             data_dir: data_dir.clone(),
+            sink: sink.clone(),
         };
         system.node(ctx)
     });
@@ -359,6 +429,32 @@ impl LeaderLog {
     }
 }
 
+/// Checks `system`'s invariants at `at` unless one is already violated;
+/// the first violations are kept and recorded in the history. True when
+/// they hold.
+fn check_invariants<S: System>(
+    system: &S,
+    at: CheckPoint,
+    invariant: &Invariant,
+    history: &Rc<RefCell<History>>,
+    now: Duration,
+) -> bool {
+    if invariant.borrow().is_some() {
+        return false;
+    }
+    let violations = system.invariants(at);
+    if violations.is_empty() {
+        return true;
+    }
+    let text = violations.join("; ");
+    let value = serde_json::json!({ "violations": violations });
+    history
+        .borrow_mut()
+        .push(now.as_nanos() as u64, Event::nemesis("invariant", value));
+    *invariant.borrow_mut() = Some(text);
+    false
+}
+
 /// Everything a client host needs: it runs one task per worker of its
 /// own. The op budget and the count of running workers are shared by the
 /// hosts.
@@ -367,6 +463,7 @@ struct ClientPlan {
     scenario: Scenario,
     names: Vec<String>,
     seeds: Seeds,
+    invariant: Invariant,
     history: Rc<RefCell<History>>,
     budget: Rc<Cell<usize>>,
     running: Rc<Cell<usize>>,
@@ -417,8 +514,42 @@ impl ClientPlan {
             }
             let client = system.client(self.client_ctx(self.scenario.clients));
             reads.run(client).await;
+            self.settle(&*system).await;
         }
         Ok(())
+    }
+
+    /// After the final reads: polls the `AfterHeal` invariants every 10 ms
+    /// until they hold or [`SETTLE_MS`] pass; keeps the last violations.
+    async fn settle<S: System>(&self, system: &S) {
+        let during = |now| {
+            check_invariants(
+                system,
+                CheckPoint::During,
+                &self.invariant,
+                &self.history,
+                now,
+            )
+        };
+        if !during(crate::clock::sim_now()) {
+            return;
+        }
+        let give_up = crate::clock::sim_now() + Duration::from_millis(SETTLE_MS);
+        loop {
+            let now = crate::clock::sim_now();
+            let violations = system.invariants(CheckPoint::AfterHeal);
+            if violations.is_empty() {
+                return;
+            }
+            if now >= give_up {
+                let shared = Rc::new(RefCell::new(None));
+                let failed = CheckPoint::AfterHeal;
+                check_invariants(system, failed, &shared, &self.history, now);
+                *self.invariant.borrow_mut() = shared.take();
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 

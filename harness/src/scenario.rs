@@ -170,15 +170,11 @@ impl Default for Scenario {
 }
 
 impl Scenario {
-    /// The default scenario with this seed and the seed's swarm fault mix
-    /// (some nemeses on, others off, with drawn rates): what `harness run
-    /// --seed N` runs.
+    /// The seed's swarm scenario: workload shape, clients, deadline, run
+    /// length, faults, triggers and buggify all drawn from the seed
+    /// ([`crate::swarm`]); what `harness run --seed N` runs.
     pub fn with_seed(seed: u64) -> Self {
-        Scenario {
-            seed,
-            nemesis: NemesisConfig::swarm(&mut crate::Seeds::new(seed).stream("swarm", 0)),
-            ..Self::default()
-        }
+        crate::swarm::draw(seed)
     }
 
     /// The default scenario with this seed and no faults at all.

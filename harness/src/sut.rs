@@ -38,6 +38,20 @@ pub trait System: 'static {
         None
     }
 
+    /// The system's own invariants, checked by the harness: `During` every
+    /// 100 ms of simulated time and when the clients are done (facts that
+    /// must never be broken, such as two leaders in one term, or an
+    /// acknowledgement of an entry not yet durable), and `AfterHeal` once
+    /// every fault is healed and the final reads are answered, polled
+    /// until it holds or [`SETTLE_MS`] pass (the state the system must
+    /// converge to: every node's applied state and committed prefix
+    /// equal). Each string is one violation; a run with any gets the
+    /// verdict `invariant` (exit code 5). None by default.
+    fn invariants(&self, at: CheckPoint) -> Vec<String> {
+        let _ = at;
+        Vec::new()
+    }
+
     /// The workload client `worker` runs. By default the built-in workload
     /// `config.kind` names; a system that serves other operations returns
     /// its own, and one that cannot serve a kind says so.
@@ -49,6 +63,19 @@ pub trait System: 'static {
         config.build(worker)
     }
 }
+
+/// When the harness checks a system's invariants ([`System::invariants`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckPoint {
+    /// While the run goes on (and once more when the clients are done).
+    During,
+    /// After the final heal and reads: the converged state.
+    AfterHeal,
+}
+
+/// How long, in simulated ms, the system has after the final reads to
+/// satisfy its `AfterHeal` invariants.
+pub const SETTLE_MS: u64 = 3_000;
 
 /// What a client adapter is given.
 #[derive(Clone, Debug)]

@@ -100,6 +100,7 @@ fn a_bumped_drifting_or_strobing_clock_reads_its_offset() {
                 node: 0,
                 change,
                 ms,
+                leader: false,
             }),
         )
     };

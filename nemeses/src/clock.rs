@@ -42,6 +42,10 @@ pub struct ClockFault {
     pub change: ClockChange,
     /// How long until its clock is reset.
     pub ms: u64,
+    /// Skew whichever node leads when the fault starts instead (`node` is
+    /// the fallback).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leader: bool,
 }
 
 impl ClockFault {
@@ -51,6 +55,9 @@ impl ClockFault {
         if let Value::Object(map) = &mut value {
             map.insert("node".into(), json!(name(Host::Node(self.node))));
             map.insert("ms".into(), json!(self.ms));
+            if self.leader {
+                map.insert("target".into(), json!("leader"));
+            }
         }
         value
     }
@@ -72,6 +79,9 @@ pub struct ClockKnobs {
     pub ms_min: u64,
     /// Longest skew before the reset (default 5,000 ms).
     pub ms_max: u64,
+    /// Chance, in percent, that a skew hits whichever node leads when it
+    /// starts rather than a random one (default 0).
+    pub leader_pct: u32,
 }
 
 impl Default for ClockKnobs {
@@ -83,6 +93,7 @@ impl Default for ClockKnobs {
             drift_ppm_max: 100_000,
             ms_min: 500,
             ms_max: 5_000,
+            leader_pct: 0,
         }
     }
 }
@@ -107,12 +118,19 @@ impl ClockKnobs {
             },
         };
         let ms = draw::between(rng, self.ms_min, self.ms_max);
-        ClockFault { node, change, ms }
+        let leader = draw::chance(rng, self.leader_pct);
+        ClockFault {
+            node,
+            change,
+            ms,
+            leader,
+        }
     }
 
     /// Checks the knobs; the message names the one that is wrong.
     pub fn validate(&self) -> Result<(), String> {
-        check_range("clock", self.ms_min, self.ms_max)
+        check_range("clock", self.ms_min, self.ms_max)?;
+        draw::check_pct("clock", "leader_pct", self.leader_pct)
     }
 }
 
@@ -126,6 +144,7 @@ mod tests {
             node: 0,
             change: ClockChange::Bump { delta_ms: -300 },
             ms: 900,
+            leader: false,
         };
         let text = serde_json::to_string(&fault).unwrap();
         assert_eq!(

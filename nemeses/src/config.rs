@@ -9,6 +9,7 @@ use crate::fault::{Fault, Kind};
 use crate::partition::PartitionKnobs;
 use crate::pause::PauseKnobs;
 use crate::timeout::TimeoutKnobs;
+use crate::trigger::{self, Trigger};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -55,6 +56,31 @@ pub struct NemesisConfig {
     /// Faults at fixed times, applied on top of the drawn ones (for tests
     /// and hand-written scenarios).
     pub script: Vec<Timed>,
+    /// Faults triggered by events: a node's (`became-leader`, …) or a
+    /// scheduled fault's start (default: none).
+    pub triggers: Vec<Trigger>,
+    /// Seeded fault points in the system's own code (`ctx.buggify`).
+    pub buggify: BuggifyKnobs,
+}
+
+/// Knobs of the system's own fault points (FoundationDB's BUGGIFY): a
+/// named point is active in a run with chance `sites_pct`, and an active
+/// point fires with chance `fire_pct` each time the code passes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BuggifyKnobs {
+    /// Chance, in percent, that a named point is active in this run
+    /// (default 0: buggify off).
+    pub sites_pct: u32,
+    /// Chance, in percent, that an active point fires when passed.
+    pub fire_pct: u32,
+}
+
+impl BuggifyKnobs {
+    /// True when some fault point may fire.
+    pub fn is_on(&self) -> bool {
+        self.sites_pct > 0 && self.fire_pct > 0
+    }
 }
 
 impl Default for NemesisConfig {
@@ -70,6 +96,8 @@ impl Default for NemesisConfig {
             clock: ClockKnobs::default(),
             crash: CrashKnobs::default(),
             script: Vec::new(),
+            triggers: Vec::new(),
+            buggify: BuggifyKnobs::default(),
         }
     }
 }
@@ -112,35 +140,69 @@ impl NemesisConfig {
     }
 
     /// Swarm testing: a mix drawn once per seed. Each nemesis is on with
-    /// probability 1/2 (at least one is), with a weight of 1 to 4; the
-    /// interval is 100 to 1,000 ms; pauses and crashes each aim at the
-    /// leader half the time in half the seeds. Other knobs keep their
-    /// defaults.
-    pub fn swarm(rng: &mut impl Rng) -> Self {
+    /// probability 3/5 (at least three are), with a weight of 1 to 4; the
+    /// interval is 50 to 300 ms; pauses, crashes and clock skews aim at
+    /// the leader in a drawn share of their faults, and a drawn subset of
+    /// the partition shapes is on; partitions,
+    /// crashes and clock skews get a drawn longest duration (a run is a few
+    /// seconds, so most faults must be shorter for several to overlap);
+    /// each composition of [`trigger::swarm`] is on with probability 1/2;
+    /// buggify is on in half the seeds.
+    pub fn swarm<R: Rng>(rng: &mut R) -> Self {
         let mut kinds: BTreeMap<Kind, u32> = BTreeMap::new();
         for kind in Kind::ALL {
             let weight = rng.random_range(1..=4);
-            if rng.random_bool(0.5) {
+            if rng.random_bool(0.6) {
                 kinds.insert(kind, weight);
             }
         }
-        if kinds.is_empty() {
+        while kinds.len() < 3 {
             kinds.insert(Kind::ALL[rng.random_range(0..Kind::ALL.len())], 1);
         }
         let mut config = NemesisConfig {
             kinds,
-            interval_ms: draw::between(rng, 100, 1_000),
+            interval_ms: draw::between(rng, 50, 300),
             ..Self::default()
         };
-        // Drawn last, so the draws above are those of earlier versions.
-        config.pause.leader_pct = if rng.random_bool(0.5) { 50 } else { 0 };
-        config.crash.leader_pct = if rng.random_bool(0.5) { 50 } else { 0 };
+        let pick = |rng: &mut R, options: &[u64]| {
+            options[draw::between(rng, 0, options.len() as u64 - 1) as usize]
+        };
+        config.pause.leader_pct = pick(rng, &[0, 25, 50, 75]) as u32;
+        config.crash.leader_pct = pick(rng, &[0, 25, 50, 75]) as u32;
+        config.clock.leader_pct = pick(rng, &[0, 25, 50, 75]) as u32;
+        // Swarm over partition shapes too: each on with chance 1/2 (at
+        // least one), so a seed meets a few shapes often, not all rarely.
+        let mut shapes: Vec<String> = crate::partition::SHAPES
+            .iter()
+            .filter(|_| rng.random_bool(0.5))
+            .map(|s| s.to_string())
+            .collect();
+        if shapes.is_empty() {
+            let all = crate::partition::SHAPES;
+            shapes.push(all[rng.random_range(0..all.len())].to_string());
+        }
+        config.partition.shapes = shapes;
+        config.partition.ms_max = pick(rng, &[500, 1_000, 2_500]);
+        config.crash.ms_max = pick(rng, &[300, 1_000, 2_000]);
+        config.clock.ms_max = pick(rng, &[800, 1_500, 3_000]);
+        config.delay.ms_max = pick(rng, &[1_000, 3_000]);
+        config.triggers = trigger::swarm(rng);
+        if rng.random_bool(0.5) {
+            config.buggify = BuggifyKnobs {
+                sites_pct: 25,
+                fire_pct: pick(rng, &[2, 10]) as u32,
+            };
+        }
         config
     }
 
-    /// True when any fault will be injected.
+    /// True when any fault may be injected (drawn, scripted, triggered, or
+    /// a fault point).
     pub fn is_active(&self) -> bool {
-        self.kinds.values().any(|&w| w > 0) || !self.script.is_empty()
+        self.kinds.values().any(|&w| w > 0)
+            || !self.script.is_empty()
+            || !self.triggers.is_empty()
+            || self.buggify.is_on()
     }
 
     /// One line for the run summary, e.g. `pause×2 crash×1 every 800 ms`.
@@ -160,6 +222,10 @@ impl NemesisConfig {
         if !self.script.is_empty() {
             parts.push(format!("{} scripted", self.script.len()));
         }
+        if !self.triggers.is_empty() {
+            let labels: Vec<String> = self.triggers.iter().map(Trigger::label).collect();
+            parts.push(format!("; triggers {}", labels.join(" ")));
+        }
         parts.join(" ")
     }
 
@@ -177,6 +243,13 @@ impl NemesisConfig {
         self.partition.validate()?;
         self.clock.validate()?;
         self.crash.validate()?;
+        for (i, trigger) in self.triggers.iter().enumerate() {
+            trigger
+                .validate()
+                .map_err(|e| format!("nemesis: triggers[{i}]: {e}"))?;
+        }
+        draw::check_pct("buggify", "sites_pct", self.buggify.sites_pct)?;
+        draw::check_pct("buggify", "fire_pct", self.buggify.fire_pct)?;
         for (i, timed) in self.script.iter().enumerate() {
             timed
                 .fault
@@ -216,14 +289,15 @@ mod tests {
             let config = swarm(seed);
             assert!(config.is_active());
             assert!(config.validate(3).is_ok());
-            assert!((100..=1_000).contains(&config.interval_ms));
+            assert!((50..=300).contains(&config.interval_ms));
+            assert!(config.kinds.len() >= 3);
         }
         // Every nemesis is on in some seeds and off in others.
         for kind in Kind::ALL {
             let on = (0..40)
                 .filter(|&s| swarm(s).kinds.contains_key(&kind))
                 .count();
-            assert!((5..=35).contains(&on), "{kind} on in {on} of 40 seeds");
+            assert!((5..=38).contains(&on), "{kind} on in {on} of 40 seeds");
         }
         let aimed = (0..40).filter(|&s| swarm(s).pause.leader_pct > 0).count();
         assert!(

@@ -193,6 +193,7 @@ impl Fault {
     pub fn follows_leader(&self) -> bool {
         match self {
             Fault::Pause { leader, .. } | Fault::Crash { leader, .. } => *leader,
+            Fault::Clock(c) => c.leader,
             Fault::Partition(p) => matches!(p.shape, crate::Partition::IsolateLeader { .. }),
             _ => false,
         }
@@ -222,6 +223,11 @@ impl Fault {
                 ms,
                 leader: false,
             },
+            Fault::Clock(ref c) if c.leader => Fault::Clock(crate::ClockFault {
+                node: leader.unwrap_or(c.node),
+                leader: false,
+                ..c.clone()
+            }),
             ref other => other.clone(),
         }
     }
@@ -329,6 +335,7 @@ mod tests {
                     period_ms: 3,
                 },
                 ms: 50,
+                leader: true,
             }),
             Fault::Delay(Delay::Burst {
                 links: vec![(Host::Node(0), Host::Clients)],

@@ -34,9 +34,10 @@ pub mod partition;
 pub mod pause;
 pub mod schedule;
 pub mod timeout;
+pub mod trigger;
 
 pub use clock::{ClockChange, ClockFault, ClockKnobs};
-pub use config::{NemesisConfig, Timed};
+pub use config::{BuggifyKnobs, NemesisConfig, Timed};
 pub use crash::CrashKnobs;
 pub use delay::{Delay, DelayKnobs, Link};
 pub use fault::{Fault, Heal, Host, Kind};
@@ -45,3 +46,4 @@ pub use partition::{Cut, Partition, PartitionFault, PartitionKnobs};
 pub use pause::PauseKnobs;
 pub use schedule::{Action, Phase, Schedule, Target};
 pub use timeout::TimeoutKnobs;
+pub use trigger::{Aim, Effect, Reaction, Trigger};

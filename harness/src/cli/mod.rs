@@ -54,6 +54,10 @@ pub const EXIT_ERROR: u8 = 3;
 /// time (a liveness failure), when its history is not also invalid.
 pub const EXIT_LIVENESS: u8 = 4;
 
+/// Exit code of a run that broke one of the system's own invariants
+/// ([`crate::System::invariants`]), when its history is not also invalid.
+pub const EXIT_INVARIANT: u8 = 5;
+
 /// Exit code of a run or check that tested nothing: no client operation
 /// completed with a result the model could refuse (see
 /// [`results::CheckReport::tested_nothing`]).

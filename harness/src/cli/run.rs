@@ -77,17 +77,7 @@ pub fn run(args: RunArgs, systems: &Systems) -> anyhow::Result<ExitCode> {
     let system = systems
         .for_scenario(&scenario)
         .map_err(anyhow::Error::msg)?;
-    println!(
-        "seed {}: system {}, {} nodes, {} clients, {} {} ops over {} keys",
-        scenario.seed,
-        scenario.system.name,
-        scenario.nodes,
-        scenario.clients,
-        scenario.ops,
-        scenario.workload.kind,
-        scenario.workload.keys
-    );
-    println!("nemesis: {}", scenario.nemesis.mix());
+    print_scenario(&scenario);
 
     let (outcome, wall) = timed(|| system.run(&scenario));
     let (verdict, report) = judge(&outcome, 0);
@@ -101,6 +91,34 @@ pub fn run(args: RunArgs, systems: &Systems) -> anyhow::Result<ExitCode> {
     println!("run directory: {}", dir.display());
     println!("replay: harness replay {}", dir.display());
     Ok(ExitCode::from(verdict.exit_code()))
+}
+
+/// Prints what the run is (every dimension the swarm draws) before it runs.
+fn print_scenario(scenario: &Scenario) {
+    let w = &scenario.workload;
+    println!(
+        "seed {}: system {}, {} nodes, {} clients, {} {} ops over {} keys ({}% reads, {} values), \
+         deadline {} ms, think up to {} ms",
+        scenario.seed,
+        scenario.system.name,
+        scenario.nodes,
+        scenario.clients,
+        scenario.ops,
+        w.kind,
+        w.keys,
+        w.reads_pct,
+        w.values,
+        scenario.deadline_ms,
+        scenario.think_ms_max,
+    );
+    println!("nemesis: {}", scenario.nemesis.mix());
+    let b = &scenario.nemesis.buggify;
+    if b.is_on() {
+        println!(
+            "buggify: on ({}% of fault points active, firing {}% of passes)",
+            b.sites_pct, b.fire_pct
+        );
+    }
 }
 
 /// Prints the verdict and, for a violation, its counterexample (and the
@@ -117,6 +135,9 @@ pub(crate) fn print_verdict(
     }
     if let Some(liveness) = &outcome.liveness {
         println!("LIVENESS FAILURE: seed {seed}: {liveness}");
+    }
+    if let Some(invariant) = &outcome.invariant {
+        println!("INVARIANT VIOLATED: seed {seed}: {invariant}");
     }
     if let Some(report) = report {
         println!("{}", report.summary());
@@ -213,21 +234,47 @@ fn print_summary(outcome: &RunOutcome, wall: Duration) {
 }
 
 /// What the nemeses actually did, per kind: `pause×3 crash×1`, or `none`
-/// (the mix printed before the run gives weights, not what happened).
+/// (the mix printed before the run gives weights, not what happened),
+/// then how many were triggered by which event, and the fault points that
+/// fired: `pause×3 crash×1; triggered 2 (became-leader×1 persisted×1);
+/// buggify slow-sync×4`.
 pub(crate) fn faults_started(history: &results::History) -> String {
-    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    use std::collections::BTreeMap;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut triggered: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut points: BTreeMap<&str, usize> = BTreeMap::new();
     for e in history.events() {
-        if e.process == Process::Nemesis {
-            if let Some(kind) = e.f.strip_suffix("-start") {
-                *counts.entry(kind).or_default() += 1;
+        if e.process != Process::Nemesis {
+            continue;
+        }
+        if let Some(kind) = e.f.strip_suffix("-start") {
+            *counts.entry(kind).or_default() += 1;
+            if let Some(on) = e.value.pointer("/trigger/on").and_then(|v| v.as_str()) {
+                *triggered.entry(on).or_default() += 1;
+            }
+        } else if e.f == "buggify" {
+            if let Some(point) = e.value.get("point").and_then(|v| v.as_str()) {
+                *points.entry(point).or_default() += 1;
             }
         }
     }
-    if counts.is_empty() {
-        return "none".into();
+    let list = |counts: &BTreeMap<&str, usize>| -> String {
+        let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k}×{n}")).collect();
+        parts.join(" ")
+    };
+    let mut line = if counts.is_empty() {
+        "none".to_string()
+    } else {
+        list(&counts)
+    };
+    if !triggered.is_empty() {
+        let total: usize = triggered.values().sum();
+        line.push_str(&format!("; triggered {total} ({})", list(&triggered)));
     }
-    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k}×{n}")).collect();
-    parts.join(" ")
+    if !points.is_empty() {
+        line.push_str(&format!("; buggify {}", list(&points)));
+    }
+    line
 }
 
 /// A seed for a run that was given none: wall-clock entropy, outside the

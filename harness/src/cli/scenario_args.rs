@@ -9,10 +9,53 @@ use anyhow::anyhow;
 use clap::Args;
 use nemeses::NemesisConfig;
 
+/// A flag that is either drawn from the seed (`auto`, the default: what
+/// the swarm draws) or set to a value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Auto<T> {
+    /// Drawn from the seed.
+    #[default]
+    Drawn,
+    /// This value for every seed.
+    Set(T),
+}
+
+impl<T: std::str::FromStr> std::str::FromStr for Auto<T> {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(Auto::Drawn),
+            _ => text
+                .parse()
+                .map(Auto::Set)
+                .map_err(|_| format!("expected a number or `auto`, got {text:?}")),
+        }
+    }
+}
+
+impl<T: std::fmt::Display> std::fmt::Display for Auto<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auto::Drawn => f.write_str("auto"),
+            Auto::Set(value) => value.fmt(f),
+        }
+    }
+}
+
+impl<T: Copy> Auto<T> {
+    /// Overwrites `target` when set; leaves the drawn value otherwise.
+    fn apply(self, target: &mut T) {
+        if let Auto::Set(value) = self {
+            *target = value;
+        }
+    }
+}
+
 /// Everything about a run except its seed and where it is written.
 ///
 /// A field added here must also be printed by [`ScenarioArgs::flags`]; a
-/// test checks every flag round-trips.
+/// test checks every flag round-trips. Flags that take `auto` (their
+/// default) are drawn from the seed, as the swarm draws them.
 #[derive(Clone, Debug, PartialEq, Eq, Args)]
 pub struct ScenarioArgs {
     /// The system under test (see the list below; default: the first).
@@ -25,26 +68,29 @@ pub struct ScenarioArgs {
     /// Number of cluster nodes.
     #[arg(long, default_value_t = Scenario::default().nodes)]
     pub nodes: usize,
-    /// Concurrent client workers.
-    #[arg(long, default_value_t = Scenario::default().clients)]
-    pub clients: usize,
-    /// Number of keys the clients read and write.
-    #[arg(long, default_value_t = Scenario::default().workload.keys)]
-    pub keys: usize,
-    /// Percent of ops that are reads; the rest are half writes, half cas.
-    #[arg(long, default_value_t = Scenario::default().workload.reads_pct)]
-    pub reads_pct: u32,
+    /// Concurrent client workers (`auto`: 3 to 8, drawn).
+    #[arg(long, default_value = "auto")]
+    pub clients: Auto<usize>,
+    /// Number of keys the clients read and write (`auto`: at least one per
+    /// 500 ops, up to 3 more).
+    #[arg(long, default_value = "auto")]
+    pub keys: Auto<usize>,
+    /// Percent of ops that are reads; the rest are half writes, half cas
+    /// (`auto`: 40 to 90).
+    #[arg(long, default_value = "auto")]
+    pub reads_pct: Auto<u32>,
     /// Values are drawn from 0 up to this (excluded): few make cas succeed
-    /// often, many make each written value tell which write it came from.
-    #[arg(long, default_value_t = Scenario::default().workload.values)]
-    pub values: i64,
-    /// Client operations in total.
-    #[arg(long, default_value_t = Scenario::default().ops)]
-    pub ops: usize,
+    /// often, many make each written value tell which write it came from
+    /// (`auto`: 5 to 300).
+    #[arg(long, default_value = "auto")]
+    pub values: Auto<i64>,
+    /// Client operations in total (`auto`: 1,000 to 2,500).
+    #[arg(long, default_value = "auto")]
+    pub ops: Auto<usize>,
     /// Milliseconds a client waits for a reply before recording the op as
-    /// indeterminate (`info`).
-    #[arg(long, default_value_t = Scenario::default().deadline_ms)]
-    pub deadline_ms: u64,
+    /// indeterminate (`info`; `auto`: 300 to 2,000).
+    #[arg(long, default_value = "auto")]
+    pub deadline_ms: Auto<u64>,
     /// Faults: `swarm` (a mix drawn per seed: some nemeses on, others off,
     /// with drawn rates; recorded in config.json), `all`, `none`, or a list
     /// of pause, delay, partition, timeout, clock, crash.
@@ -54,18 +100,19 @@ pub struct ScenarioArgs {
     /// drawn by swarm, else 500.
     #[arg(long, default_value = "auto")]
     pub nemesis_interval_ms: String,
-    /// Longest pause (pauses are long-tailed: most are far shorter).
-    #[arg(long, default_value_t = nemeses::PauseKnobs::default().ms_max)]
-    pub pause_ms_max: u64,
-    /// Longest partition.
-    #[arg(long, default_value_t = nemeses::PartitionKnobs::default().ms_max)]
-    pub partition_ms_max: u64,
-    /// Longest time a crashed node stays down.
-    #[arg(long, default_value_t = nemeses::CrashKnobs::default().ms_max)]
-    pub crash_ms_max: u64,
-    /// Largest clock bump, either way.
-    #[arg(long, default_value_t = nemeses::ClockKnobs::default().bump_ms_max)]
-    pub clock_bump_ms_max: u64,
+    /// Longest pause (pauses are long-tailed: most are far shorter;
+    /// `auto`: the swarm's or 5,000).
+    #[arg(long, default_value = "auto")]
+    pub pause_ms_max: Auto<u64>,
+    /// Longest partition (`auto`: drawn, 500 to 2,500).
+    #[arg(long, default_value = "auto")]
+    pub partition_ms_max: Auto<u64>,
+    /// Longest time a crashed node stays down (`auto`: drawn, 300 to 2,000).
+    #[arg(long, default_value = "auto")]
+    pub crash_ms_max: Auto<u64>,
+    /// Largest clock bump, either way (`auto`: 5,000).
+    #[arg(long, default_value = "auto")]
+    pub clock_bump_ms_max: Auto<u64>,
     /// After the final heal, the time the cluster has to answer a read of
     /// every key before the run fails with a liveness error.
     #[arg(long, default_value_t = NemesisConfig::default().quiet_ms)]
@@ -84,29 +131,28 @@ impl ScenarioArgs {
             .get(self.system.as_deref())
             .map_err(|e| anyhow!("--system: {e}"))?;
         let spec = system.spec(&self.bugs).map_err(|e| anyhow!("--bug: {e}"))?;
-        let scenario = Scenario {
-            seed,
+        let drawn = Scenario::with_seed(seed);
+        let mut scenario = Scenario {
             nodes: self.nodes,
-            clients: self.clients,
-            ops: self.ops,
-            deadline_ms: self.deadline_ms,
-            workload: workloads::WorkloadConfig {
-                kind: self.workload.clone(),
-                keys: self.keys,
-                values: self.values,
-                reads_pct: self.reads_pct,
-            },
             nemesis: self.nemesis_config(seed)?,
             system: spec,
-            ..Scenario::default()
+            ..drawn
         };
+        scenario.workload.kind = self.workload.clone();
+        self.clients.apply(&mut scenario.clients);
+        self.ops.apply(&mut scenario.ops);
+        self.deadline_ms.apply(&mut scenario.deadline_ms);
+        self.keys.apply(&mut scenario.workload.keys);
+        self.values.apply(&mut scenario.workload.values);
+        self.reads_pct.apply(&mut scenario.workload.reads_pct);
         scenario.validate().map_err(anyhow::Error::msg)?;
         system.check(&scenario).map_err(anyhow::Error::msg)?;
         Ok(scenario)
     }
 
-    /// The nemesis part of the scenario: the swarm mix of `seed` or the
-    /// listed nemeses, with the knobs given.
+    /// The nemesis part of the scenario: the swarm mix of `seed` (its
+    /// faults, triggers and buggify) or the listed nemeses, with the knobs
+    /// given.
     fn nemesis_config(&self, seed: u64) -> anyhow::Result<NemesisConfig> {
         let mut config = match self.nemesis.as_str() {
             "swarm" => NemesisConfig::swarm(&mut Seeds::new(seed).stream("swarm", 0)),
@@ -122,13 +168,13 @@ impl ScenarioArgs {
                 )
             })?;
         }
-        config.pause.ms_max = self.pause_ms_max;
-        config.pause.ms_min = config.pause.ms_min.min(self.pause_ms_max);
-        config.partition.ms_max = self.partition_ms_max;
-        config.partition.ms_min = config.partition.ms_min.min(self.partition_ms_max);
-        config.crash.ms_max = self.crash_ms_max;
-        config.crash.ms_min = config.crash.ms_min.min(self.crash_ms_max);
-        config.clock.bump_ms_max = self.clock_bump_ms_max;
+        self.pause_ms_max.apply(&mut config.pause.ms_max);
+        config.pause.ms_min = config.pause.ms_min.min(config.pause.ms_max);
+        self.partition_ms_max.apply(&mut config.partition.ms_max);
+        config.partition.ms_min = config.partition.ms_min.min(config.partition.ms_max);
+        self.crash_ms_max.apply(&mut config.crash.ms_max);
+        config.crash.ms_min = config.crash.ms_min.min(config.crash.ms_max);
+        self.clock_bump_ms_max.apply(&mut config.clock.bump_ms_max);
         config.quiet_ms = self.quiet_ms;
         Ok(config)
     }
@@ -170,7 +216,7 @@ impl ScenarioArgs {
 
 #[cfg(test)]
 mod tests {
-    use super::ScenarioArgs;
+    use super::{Auto, ScenarioArgs};
     use crate::cli::registry::Systems;
     use clap::{Args, Command, FromArgMatches};
 
@@ -188,18 +234,18 @@ mod tests {
             system: Some("raft".into()),
             workload: "append".into(),
             nodes: 5,
-            clients: 7,
-            keys: 2,
-            reads_pct: 80,
-            values: 100,
-            ops: 33,
-            deadline_ms: 250,
+            clients: Auto::Set(7),
+            keys: Auto::Set(2),
+            reads_pct: Auto::Set(80),
+            values: Auto::Set(100),
+            ops: Auto::Set(33),
+            deadline_ms: Auto::Set(250),
             nemesis: "pause,crash".into(),
             nemesis_interval_ms: "700".into(),
-            pause_ms_max: 900,
-            partition_ms_max: 800,
-            crash_ms_max: 700,
-            clock_bump_ms_max: 600,
+            pause_ms_max: Auto::Set(900),
+            partition_ms_max: Auto::Drawn,
+            crash_ms_max: Auto::Set(700),
+            clock_bump_ms_max: Auto::Set(600),
             quiet_ms: 5_000,
             bugs: vec!["lease-read-pause".into(), "ack-before-fsync".into()],
         };

@@ -127,6 +127,7 @@ impl Clone for Failure {
                 sim_time: o.sim_time,
                 error: o.error.clone(),
                 liveness: o.liveness.clone(),
+                invariant: o.invariant.clone(),
                 checker: o.checker.clone(),
             },
             verdict: self.verdict.clone(),

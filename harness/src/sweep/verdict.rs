@@ -2,12 +2,14 @@
 //!
 //! A seed whose run did not finish (a panic, a simulation error, the
 //! simulated time limit) is an `error`, and one whose healed cluster did
-//! not answer every key in time is a `liveness` failure, and one whose
-//! history tested nothing (no operation could have observed anything; see
-//! [`CheckReport::tested_nothing`]) is `tested-nothing`: each a failure
-//! with its own label, never a pass, whatever the history looks like.
+//! not answer every key in time is a `liveness` failure, one that broke
+//! the system's own invariants ([`crate::System::invariants`]) an
+//! `invariant` failure, and one whose history tested nothing (no operation
+//! could have observed anything; see [`CheckReport::tested_nothing`]) is
+//! `tested-nothing`: each a failure with its own label, never a pass,
+//! whatever the history looks like.
 
-use crate::cli::{EXIT_ERROR, EXIT_LIVENESS, EXIT_TESTED_NOTHING};
+use crate::cli::{EXIT_ERROR, EXIT_INVARIANT, EXIT_LIVENESS, EXIT_TESTED_NOTHING};
 use crate::runner::RunOutcome;
 use results::check::{CheckOptions, CheckReport};
 use results::Verdict;
@@ -41,6 +43,12 @@ pub enum SeedVerdict {
         /// Which keys went unanswered, and the checker's summary.
         detail: String,
     },
+    /// The system broke one of its own invariants (the history itself was
+    /// linearizable or unknown).
+    Invariant {
+        /// The violations, and the checker's summary.
+        detail: String,
+    },
     /// The run did not finish, or its history could not be checked or
     /// written.
     Error {
@@ -58,17 +66,18 @@ pub enum SeedVerdict {
 
 impl SeedVerdict {
     /// Every label, in the order a summary lists them.
-    pub const LABELS: [&'static str; 6] = [
+    pub const LABELS: [&'static str; 7] = [
         "linearizable",
         "not-linearizable",
         "unknown",
         "liveness",
         "error",
         "tested-nothing",
+        "invariant",
     ];
 
-    /// `linearizable`, `not-linearizable`, `unknown`, `liveness`, `error`
-    /// or `tested-nothing`.
+    /// `linearizable`, `not-linearizable`, `unknown`, `liveness`, `error`,
+    /// `tested-nothing` or `invariant`.
     pub fn label(&self) -> &'static str {
         match self {
             SeedVerdict::Linearizable => Self::LABELS[0],
@@ -77,6 +86,7 @@ impl SeedVerdict {
             SeedVerdict::Liveness { .. } => Self::LABELS[3],
             SeedVerdict::Error { .. } => Self::LABELS[4],
             SeedVerdict::TestedNothing { .. } => Self::LABELS[5],
+            SeedVerdict::Invariant { .. } => Self::LABELS[6],
         }
     }
 
@@ -92,6 +102,7 @@ impl SeedVerdict {
             SeedVerdict::NotLinearizable { detail }
             | SeedVerdict::Unknown { detail }
             | SeedVerdict::Liveness { detail }
+            | SeedVerdict::Invariant { detail }
             | SeedVerdict::Error { detail }
             | SeedVerdict::TestedNothing { detail } => detail,
         }
@@ -99,7 +110,7 @@ impl SeedVerdict {
 
     /// The exit code of a sweep that saw only this verdict: 0
     /// linearizable, 1 not linearizable, 2 unknown, 3 error, 4 liveness,
-    /// 6 tested nothing.
+    /// 5 invariant, 6 tested nothing.
     pub fn exit_code(&self) -> u8 {
         match self {
             SeedVerdict::Linearizable => 0,
@@ -108,20 +119,22 @@ impl SeedVerdict {
             SeedVerdict::Error { .. } => EXIT_ERROR,
             SeedVerdict::Liveness { .. } => EXIT_LIVENESS,
             SeedVerdict::TestedNothing { .. } => EXIT_TESTED_NOTHING,
+            SeedVerdict::Invariant { .. } => EXIT_INVARIANT,
         }
     }
 
     /// How bad it is, for the sweep's exit code: not linearizable over
-    /// error over liveness over tested nothing over unknown over
-    /// linearizable.
+    /// error over invariant over liveness over tested nothing over unknown
+    /// over linearizable.
     pub fn rank(&self) -> u8 {
         match self {
             SeedVerdict::Linearizable => 0,
             SeedVerdict::Unknown { .. } => 1,
             SeedVerdict::TestedNothing { .. } => 2,
             SeedVerdict::Liveness { .. } => 3,
-            SeedVerdict::Error { .. } => 4,
-            SeedVerdict::NotLinearizable { .. } => 5,
+            SeedVerdict::Invariant { .. } => 4,
+            SeedVerdict::Error { .. } => 5,
+            SeedVerdict::NotLinearizable { .. } => 6,
         }
     }
 }
@@ -166,6 +179,12 @@ pub fn judge(outcome: &RunOutcome, threads: usize) -> (SeedVerdict, Option<Check
             detail: format!("the run did not finish: {error}\n{detail}"),
         },
         (None, Verdict::Invalid(_), _) => SeedVerdict::NotLinearizable { detail },
+        (None, _, _) if outcome.invariant.is_some() => SeedVerdict::Invariant {
+            detail: format!(
+                "invariant violated: {}\n{detail}",
+                outcome.invariant.as_deref().unwrap_or_default()
+            ),
+        },
         (None, _, Some(liveness)) => SeedVerdict::Liveness {
             detail: format!("{liveness}\n{detail}"),
         },

@@ -216,7 +216,12 @@ async fn serve_backup(
             Msg::Store(new) => {
                 let newer = (new.epoch, new.seq) > (held.borrow().epoch, held.borrow().seq);
                 if newer {
+                    // A seeded fault point: a slow disk.
+                    if ctx.buggify("slow-store") {
+                        sleep(Duration::from_millis(20)).await;
+                    }
                     persist(&ctx, &new)?;
+                    ctx.event("persisted", serde_json::json!({ "seq": new.seq }));
                     *held.borrow_mut() = new;
                 }
                 let h = held.borrow();
@@ -253,11 +258,12 @@ async fn primary(ctx: NodeCtx, first_ack: bool) -> turmoil::Result {
         .collect();
     let recovered = recover(&backups).await;
     let epoch = ctx.incarnation + 1;
+    ctx.event("became-leader", serde_json::json!({ "epoch": epoch }));
     let adopted = Rc::new(RefCell::new(recovered.state));
     let (tx, rx) = mpsc::unbounded_channel();
     ctx.spawn(replicate(rx, adopted.clone(), backups, epoch, first_ack));
     serve(&ctx, |conn| {
-        ctx.spawn(serve_client(conn, adopted.clone(), tx.clone()))
+        ctx.spawn(serve_client(conn, adopted.clone(), tx.clone(), ctx.clone()))
     })
     .await
 }
@@ -284,6 +290,7 @@ async fn serve_client(
     mut conn: Conn,
     adopted: Rc<RefCell<State>>,
     tx: mpsc::UnboundedSender<Mutation>,
+    ctx: NodeCtx,
 ) -> std::io::Result<()> {
     while let Some(Msg::Request { id, op }) = conn.recv().await {
         let outcome = if op.is_read() {
@@ -299,6 +306,7 @@ async fn serve_client(
             }
         };
         conn.send(&Msg::Reply { id, outcome }).await?;
+        ctx.event("replied", serde_json::Value::Null);
     }
     Ok(())
 }

@@ -54,6 +54,18 @@ impl Kv {
     pub fn read(&self, key: &str) -> Option<i64> {
         self.values.get(key).copied()
     }
+
+    /// A digest of every register's value (FNV-1a), so that nodes' applied
+    /// states can be compared without copying them.
+    pub fn digest(&self) -> u64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for (key, value) in &self.values {
+            for byte in key.bytes().chain([0xff]).chain(value.to_le_bytes()) {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        hash
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ impl Raft {
             };
             self.append_local(entry, out)
         };
+        out.events.push(("became-leader", self.term));
         tracing::info!(
             term = self.term,
             last_index = self.term_start,

@@ -57,7 +57,7 @@ pub use client::ClusterClient;
 pub use config::RaftConfig;
 pub use status::{ClusterStatus, NodeStatus, Role};
 
-use harness::sut::{BugInfo, ClientCtx, NamedSystem, System};
+use harness::sut::{BugInfo, CheckPoint, ClientCtx, NamedSystem, System};
 use harness::{NodeCtx, Scenario};
 use std::future::Future;
 use workloads::{Workload, WorkloadConfig};
@@ -110,6 +110,18 @@ impl System for Cluster {
 
     fn leader(&self) -> Option<usize> {
         self.status.leader()
+    }
+
+    /// Raft's invariants: at most one leader per term and no
+    /// acknowledgement of an entry or vote before it is durable (checked
+    /// as they happen); after the final heal, every node up with the same
+    /// commit index and applied state.
+    fn invariants(&self, at: CheckPoint) -> Vec<String> {
+        let mut violations = self.status.violations();
+        if at == CheckPoint::AfterHeal {
+            violations.extend(self.status.divergence());
+        }
+        violations
     }
 
     fn workload(

@@ -20,6 +20,8 @@ use turmoil::net::TcpListener;
 
 /// At most this many ready events are fed to the core before one sync.
 const BATCH_EVENTS_MAX: usize = 256;
+/// How long the `slow-sync` fault point stalls a sync.
+const SLOW_SYNC: Duration = Duration::from_millis(20);
 
 /// Runs one incarnation of a node until it crashes. A disk error stops the
 /// node (as a database process would on a failed fsync), not the run.
@@ -66,6 +68,7 @@ pub async fn run(ctx: NodeCtx, config: RaftConfig, status: ClusterStatus) -> tur
         lazy_sync: config.bugs.has(Bug::AckBeforeFsync),
         last_sync: Duration::ZERO,
         heartbeat: config.heartbeat(),
+        next_point_check: Duration::ZERO,
         ctx: ctx.clone(),
         raft,
         storage,
@@ -99,6 +102,8 @@ struct Shell {
     lazy_sync: bool,
     last_sync: Duration,
     heartbeat: Duration,
+    /// When the early-election fault point is next consulted.
+    next_point_check: Duration,
 }
 
 impl Shell {
@@ -139,6 +144,7 @@ impl Shell {
                 }
             }
             self.raft.handle(now, Input::Tick, &mut out);
+            self.fault_points(now, &mut out).await;
             self.flush(now, &mut out)?;
             let status = self.raft.status();
             if status != published {
@@ -148,16 +154,51 @@ impl Shell {
         }
     }
 
+    /// Seeded fault points (off unless the run's swarm enables buggify):
+    /// a slow sync before records reach the disk (a window in which a
+    /// crash or pause finds them unwritten and nothing sent), and, checked
+    /// once per heartbeat, an early election timeout.
+    async fn fault_points(&mut self, now: Duration, out: &mut Output) {
+        if !out.persist.is_empty() && self.ctx.buggify("slow-sync") {
+            tokio::time::sleep(SLOW_SYNC).await;
+        }
+        if now >= self.next_point_check {
+            self.next_point_check = now + self.heartbeat;
+            if self.ctx.buggify("early-election") {
+                self.raft.expire_election_timer(now);
+                self.raft.handle(now, Input::Tick, out);
+            }
+        }
+    }
+
     /// Persist-before-send: records are appended and synced first, then
-    /// messages and replies go out.
+    /// messages and replies go out. Tells the harness what happened
+    /// (the core's events, `persisted`, `replied`).
     fn flush(&mut self, now: Duration, out: &mut Output) -> std::io::Result<()> {
-        if !out.persist.is_empty() {
+        for (name, term) in out.events.drain(..) {
+            self.ctx.event(name, serde_json::json!({ "term": term }));
+        }
+        let persisted = !out.persist.is_empty();
+        if persisted {
             self.storage.append(&out.persist)?;
             out.persist.clear();
         }
         if !self.lazy_sync || now >= self.last_sync + self.heartbeat {
             self.storage.sync()?;
             self.last_sync = now;
+        }
+        if !self.storage.is_synced() {
+            self.check_acks_durable(&out.send);
+        }
+        if persisted {
+            let last_index = self.raft.log().last_index();
+            self.ctx
+                .event("persisted", serde_json::json!({ "last_index": last_index }));
+        }
+        if !out.replies.is_empty() {
+            let count = out.replies.len();
+            self.ctx
+                .event("replied", serde_json::json!({ "count": count }));
         }
         for (to, msg) in out.send.drain(..) {
             let frame = encode(&msg);
@@ -171,6 +212,32 @@ impl Shell {
             self.routes.borrow().to_client(conn, encode(&reply));
         }
         Ok(())
+    }
+}
+
+impl Shell {
+    /// Invariant: a node acknowledges (an append, a vote) only what it
+    /// made durable; called when records are still unsynced.
+    fn check_acks_durable(&self, send: &[(usize, super::proto::PeerMsg)]) {
+        use super::proto::PeerMsg;
+        for (to, msg) in send {
+            let ack = match msg {
+                PeerMsg::AppendReply {
+                    success: true,
+                    index,
+                    ..
+                } => format!("append up to index {index}"),
+                PeerMsg::VoteReply {
+                    granted: true,
+                    term,
+                } => format!("its vote in term {term}"),
+                _ => continue,
+            };
+            self.status.violation(format!(
+                "node {} acknowledged {ack} to node {to} before syncing it",
+                self.id
+            ));
+        }
     }
 }
 

@@ -78,6 +78,10 @@ pub struct Output {
     pub send: Vec<(NodeId, PeerMsg)>,
     /// Replies to clients.
     pub replies: Vec<(Token, ClientReply)>,
+    /// What happened, with its term, for the harness (`became-leader`,
+    /// `stepped-down`, `election-started`, `granted-vote`): event-triggered
+    /// faults fire on these.
+    pub events: Vec<(&'static str, Term)>,
 }
 
 impl Output {
@@ -258,6 +262,14 @@ impl Raft {
         }
     }
 
+    /// Lets the election timer of a follower or candidate expire now (a
+    /// seeded fault point: an early timeout is legal, only rare).
+    pub fn expire_election_timer(&mut self, now: Duration) {
+        if self.role != Role::Leader {
+            self.election_deadline = now;
+        }
+    }
+
     /// Tells the core the node's other clocks before a batch of inputs.
     pub fn set_clocks(&mut self, clocks: Clocks) {
         self.clocks = clocks;
@@ -278,6 +290,8 @@ impl Raft {
             role: self.role,
             commit: self.commit,
             last_index: self.log.last_index(),
+            applied: self.applied,
+            digest: self.kv.digest(),
         }
     }
 
@@ -334,6 +348,7 @@ impl Raft {
         self.term += 1;
         self.vote = Some(self.id);
         self.persist_hard_state(out);
+        out.events.push(("election-started", self.term));
         self.role = Role::Candidate;
         self.leader = None;
         self.votes = BTreeSet::from([self.id]);
@@ -367,6 +382,7 @@ impl Raft {
         }
         if self.role == Role::Leader {
             tracing::info!(term = self.term, "stepped down");
+            out.events.push(("stepped-down", self.term));
             self.fail_pending(out);
             self.reset_election_timer(now);
         }
@@ -410,6 +426,7 @@ impl Raft {
                 if grant {
                     self.vote = Some(from);
                     self.persist_hard_state(out);
+                    out.events.push(("granted-vote", term));
                     self.reset_election_timer(now);
                 }
                 out.send.push((

@@ -38,7 +38,8 @@ fn a_fault_free_cluster_answers_almost_every_op() {
     assert!(ok + fail >= 1_900, "{ok} ok, {fail} fail, of 2000 ops");
     let reads_writes = events
         .iter()
-        .filter(|e| e.kind != EventType::Invoke && e.f != "cas");
+        .filter(|e| e.kind != EventType::Invoke && e.f != "cas")
+        .filter(|e| e.process != results::Process::Nemesis); // node events
     let (rw, rw_ok) = reads_writes.fold((0, 0), |(n, k), e| {
         (n + 1, k + (e.kind == EventType::Ok) as usize)
     });

@@ -5,6 +5,7 @@
 use super::proto::{Index, Term};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A node's role in the protocol.
@@ -32,17 +33,48 @@ pub struct NodeStatus {
     pub commit: Index,
     /// Its last log index.
     pub last_index: Index,
+    /// The highest index it applied.
+    pub applied: Index,
+    /// A digest of its applied state ([`super::kv::Kv::digest`]).
+    pub digest: u64,
 }
 
 /// The shared board. Cloning shares it.
 #[derive(Clone, Debug, Default)]
 pub struct ClusterStatus {
     nodes: Rc<RefCell<Vec<NodeStatus>>>,
+    checks: Rc<RefCell<Checks>>,
 }
+
+/// What the board saw that Raft forbids: the invariants' evidence.
+#[derive(Debug, Default)]
+struct Checks {
+    /// The node seen leading each term.
+    leaders: BTreeMap<Term, usize>,
+    /// The first violations (at most [`VIOLATIONS_MAX`]).
+    violations: Vec<String>,
+}
+
+/// Violations kept per run; the first ones tell the story.
+const VIOLATIONS_MAX: usize = 8;
 
 impl ClusterStatus {
     /// Node `id` publishes its status.
     pub fn publish(&self, id: usize, status: NodeStatus) {
+        if status.role == Role::Leader {
+            let other = *self
+                .checks
+                .borrow_mut()
+                .leaders
+                .entry(status.term)
+                .or_insert(id);
+            if other != id {
+                self.violation(format!(
+                    "two leaders in term {}: node {other} and node {id}",
+                    status.term
+                ));
+            }
+        }
         let mut nodes = self.nodes.borrow_mut();
         if nodes.len() <= id {
             let down = NodeStatus {
@@ -77,6 +109,49 @@ impl ClusterStatus {
     }
 
     /// The node that believes it leads in the highest term, if any.
+    /// Records a broken invariant (a node's own report, or the board's).
+    pub fn violation(&self, what: String) {
+        let mut checks = self.checks.borrow_mut();
+        if checks.violations.len() < VIOLATIONS_MAX {
+            checks.violations.push(what);
+        }
+    }
+
+    /// Every violation recorded so far.
+    pub fn violations(&self) -> Vec<String> {
+        self.checks.borrow().violations.clone()
+    }
+
+    /// Why the nodes have not converged (once healed, every node must be
+    /// up, have applied all it committed, and share the commit index and
+    /// applied state); `None` when they have.
+    pub fn divergence(&self) -> Option<String> {
+        let nodes = self.nodes.borrow();
+        let first = nodes.first()?;
+        let same = nodes.iter().all(|s| {
+            s.role != Role::Down
+                && s.applied == s.commit
+                && (s.commit, s.digest) == (first.commit, first.digest)
+        });
+        if same {
+            return None;
+        }
+        let each: Vec<String> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                format!(
+                    "node {i}: {:?} commit {} applied {} state {:016x}",
+                    s.role, s.commit, s.applied, s.digest
+                )
+            })
+            .collect();
+        Some(format!(
+            "after the final heal the nodes did not converge: {}",
+            each.join(", ")
+        ))
+    }
+
     pub fn leader(&self) -> Option<usize> {
         let nodes = self.nodes.borrow();
         (0..nodes.len())
@@ -132,5 +207,30 @@ mod tests {
             board.get(2).map(|s| (s.role, s.term)),
             Some((Role::Down, 3))
         );
+    }
+
+    #[test]
+    fn two_leaders_in_a_term_and_divergence_are_violations() {
+        let board = ClusterStatus::default();
+        let status = |term, role, commit, digest| NodeStatus {
+            term,
+            role,
+            commit,
+            applied: commit,
+            digest,
+            ..NodeStatus::default()
+        };
+        board.publish(0, status(2, Role::Leader, 5, 7));
+        board.publish(1, status(2, Role::Follower, 5, 7));
+        assert!(board.violations().is_empty());
+        assert_eq!(board.divergence(), None);
+        board.publish(0, status(2, Role::Leader, 6, 7));
+        board.publish(1, status(2, Role::Leader, 5, 9));
+        assert_eq!(
+            board.violations(),
+            ["two leaders in term 2: node 0 and node 1"]
+        );
+        let diverged = board.divergence().expect("commit and state differ");
+        assert!(diverged.contains("node 1: Leader commit 5"), "{diverged}");
     }
 }

@@ -92,6 +92,11 @@ impl Storage {
         Ok(())
     }
 
+    /// True when everything appended has been synced.
+    pub fn is_synced(&self) -> bool {
+        !self.unsynced
+    }
+
     /// Where the record log lives.
     pub fn path(&self) -> &Path {
         &self.path

@@ -201,6 +201,11 @@ impl Link {
                         Ok(Ok(())) => sent += 1,
                         _ => return false,
                     }
+                    // A seeded fault point: the connection drops (its
+                    // unanswered requests are lost; Raft retries).
+                    if self.ctx.buggify("drop-connection") {
+                        return false;
+                    }
                 }
                 _ = &mut timer, if outstanding => {
                     if sent > replies.count.get() && Instant::now() >= armed {

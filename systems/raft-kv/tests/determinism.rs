@@ -1,6 +1,6 @@
 //! Determinism is sacred: the same seed gives the same history, byte for
 //! byte, and different seeds give different histories; each seed under
-//! its default swarm fault mix.
+//! its default swarm (drawn faults, event-triggered faults, fault points).
 
 use harness::runner::run;
 use harness::Scenario;
@@ -40,6 +40,20 @@ fn two_hundred_seeds_replay_byte_for_byte() {
             panic!("seed {seed} did not replay: {diff}");
         }
     }
+    // The test covers every mechanism: faults fired by node events and by
+    // other faults' starts, and the system's own fault points.
+    let with = |needle: &str| first.iter().filter(|(_, h)| h.contains(needle)).count();
+    let (events, triggered) = (with("\"f\":\"event\""), with("\"trigger\":{"));
+    let buggified = with("\"f\":\"buggify\"");
+    assert!(events >= 150, "node events in {events} of 200 seeds");
+    assert!(
+        triggered >= 40,
+        "triggered faults in {triggered} of 200 seeds"
+    );
+    assert!(
+        buggified >= 20,
+        "fault points fired in {buggified} of 200 seeds"
+    );
 }
 
 #[test]
