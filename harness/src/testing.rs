@@ -22,6 +22,12 @@
 //! }
 //! ```
 //!
+//! A seed the checker cannot decide within [`TEST_CHECK_BUDGET`] (verdict
+//! `unknown`: a history too wide to search, not a fault of the system) is
+//! printed on stderr with its run directory but does not fail the test; a
+//! definite failure (not linearizable, liveness, invariant, error, a run
+//! that tested nothing) does.
+//!
 //! Also here: [`scripted`] scenarios (these faults at these times) and
 //! [`completed_ops`], for targeted tests of a system's behaviour.
 
@@ -30,7 +36,7 @@ use crate::runner::RunOutcome;
 use crate::scenario::{Scenario, SystemSpec};
 use crate::sut::NamedSystem;
 use crate::sweep::pool;
-use crate::sweep::verdict::{judge, SeedVerdict};
+use crate::sweep::verdict::{judge_within, SeedVerdict};
 use nemeses::{Fault, NemesisConfig, Timed};
 use results::{EventType, History, Process};
 use std::collections::BTreeMap;
@@ -41,6 +47,10 @@ use std::sync::Arc;
 
 /// How each seed's scenario is adjusted before it runs.
 type Tweak = Arc<dyn Fn(&mut Scenario) + Send + Sync>;
+
+/// The checker's wall-time budget per seed in a test: past it a seed is
+/// `unknown`, reported and not counted as a failure.
+pub const TEST_CHECK_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A range of seeds to run against system `S`; see the module docs.
 pub struct Check<S: NamedSystem> {
@@ -156,11 +166,20 @@ where
                 return Some(failure);
             }
         }
-        let (verdict, report) = judge(&outcome, 1);
+        let (verdict, report) = judge_within(&outcome, 1, TEST_CHECK_BUDGET);
         if verdict.is_pass() {
             return None;
         }
         let dir = write_run_dir(&self.out, &scenario, &outcome, report.as_ref()).ok();
+        if matches!(verdict, SeedVerdict::Unknown { .. }) {
+            let at = dir
+                .as_ref()
+                .map_or(String::new(), |d| format!(" ({})", d.display()));
+            eprintln!(
+                "seed {seed}: unknown, the checker could not decide{at}: not counted as a failure"
+            );
+            return None;
+        }
         Some(Failure { seed, verdict, dir })
     }
 

@@ -154,8 +154,18 @@ impl fmt::Display for SeedVerdict {
 /// checker's report comes too, for the run directory's `verdict.json`;
 /// there is none if the history could not be checked.
 pub fn judge(outcome: &RunOutcome, threads: usize) -> (SeedVerdict, Option<CheckReport>) {
+    judge_within(outcome, threads, CHECK_TIMEOUT)
+}
+
+/// [`judge`] with a checker budget of `budget` (wall time) instead of
+/// [`CHECK_TIMEOUT`].
+pub fn judge_within(
+    outcome: &RunOutcome,
+    threads: usize,
+    budget: Duration,
+) -> (SeedVerdict, Option<CheckReport>) {
     let options = CheckOptions {
-        timeout: Some(CHECK_TIMEOUT),
+        timeout: Some(budget),
         threads,
         ..CheckOptions::default()
     };

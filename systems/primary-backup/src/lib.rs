@@ -12,7 +12,9 @@
 //! - The primary keeps nothing on disk. When it (re)starts, its epoch is
 //!   its incarnation + 1, and it recovers from the first backup that
 //!   answers: with every ack awaited, any backup holds every acknowledged
-//!   mutation.
+//!   mutation. It stores that state on every backup under its new epoch
+//!   before it serves anything, so what it serves is never undone by a
+//!   later recovery from another backup.
 //!
 //! Ops are the register workload's (read, write, cas) and the append
 //! workload's (get, append), on JSON values.
@@ -30,7 +32,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{sleep, timeout};
 
 /// The planted bug's name.
@@ -177,6 +179,13 @@ fn state_path(ctx: &NodeCtx) -> PathBuf {
 /// A backup: serve `Store` and `Fetch` from the primary.
 async fn backup(ctx: NodeCtx) -> turmoil::Result {
     fs::create_dir_all(&ctx.data_dir)?;
+    // The data directory's own entry must be durable too: without this a
+    // crash drops the directory, and the backup restarts with nothing
+    // (found by the default exploration: a restarted primary then
+    // recovered from the amnesiac backup and lost acknowledged writes).
+    for dir in ctx.data_dir.ancestors() {
+        fs::sync_dir(dir)?;
+    }
     let held: Versioned = match fs::read(state_path(&ctx)) {
         Ok(bytes) => serde_json::from_slice(&bytes)?,
         Err(_) => Versioned::default(),
@@ -256,14 +265,35 @@ async fn primary(ctx: NodeCtx, first_ack: bool) -> turmoil::Result {
     let backups: Vec<String> = (1..ctx.names.len())
         .map(|i| format!("{}:{}", ctx.names[i], ctx.port))
         .collect();
-    let recovered = recover(&backups).await;
     let epoch = ctx.incarnation + 1;
-    ctx.event("became-leader", serde_json::json!({ "epoch": epoch }));
-    let adopted = Rc::new(RefCell::new(recovered.state));
+    let adopted = Rc::new(RefCell::new(State::default()));
+    let (ready_tx, ready) = watch::channel(false);
     let (tx, rx) = mpsc::unbounded_channel();
-    ctx.spawn(replicate(rx, adopted.clone(), backups, epoch, first_ack));
+    let (state, node) = (adopted.clone(), ctx.clone());
+    ctx.spawn(async move {
+        let recovered = recover(&backups).await;
+        // Before it serves anything, even a read, the recovered state is
+        // stored on every backup under this epoch. Otherwise a read could
+        // see a mutation only one backup held (one the crashed primary
+        // never acknowledged), and a later recovery from the other backup
+        // would undo what that read saw (found by the default exploration).
+        let mut conns: Vec<Option<Conn>> = backups.iter().map(|_| None).collect();
+        let first = Versioned {
+            epoch,
+            seq: 0,
+            state: recovered.state,
+        };
+        store_everywhere(&backups, &mut conns, &first, false).await;
+        *state.borrow_mut() = first.state;
+        node.event("became-leader", serde_json::json!({ "epoch": epoch }));
+        let _ = ready_tx.send(true);
+        replicate(rx, state, backups, conns, epoch, first_ack).await;
+    });
+    // Clients may connect at once (a refused connect would only be retried);
+    // their requests wait until the state is recovered and stored.
     serve(&ctx, |conn| {
-        ctx.spawn(serve_client(conn, adopted.clone(), tx.clone(), ctx.clone()))
+        let session = (adopted.clone(), tx.clone(), ready.clone());
+        ctx.spawn(serve_client(conn, session, ctx.clone()))
     })
     .await
 }
@@ -286,12 +316,19 @@ async fn recover(backups: &[String]) -> Versioned {
 
 type Mutation = (Op, oneshot::Sender<Outcome>);
 
-async fn serve_client(
-    mut conn: Conn,
-    adopted: Rc<RefCell<State>>,
-    tx: mpsc::UnboundedSender<Mutation>,
-    ctx: NodeCtx,
-) -> std::io::Result<()> {
+/// What a client connection is served from: the adopted state, the
+/// replication queue, and whether the primary has recovered yet.
+type Session = (
+    Rc<RefCell<State>>,
+    mpsc::UnboundedSender<Mutation>,
+    watch::Receiver<bool>,
+);
+
+async fn serve_client(mut conn: Conn, session: Session, ctx: NodeCtx) -> std::io::Result<()> {
+    let (adopted, tx, mut ready) = session;
+    if ready.wait_for(|r| *r).await.is_err() {
+        return Ok(());
+    }
     while let Some(Msg::Request { id, op }) = conn.recv().await {
         let outcome = if op.is_read() {
             read(&adopted.borrow(), &op)
@@ -317,24 +354,11 @@ async fn replicate(
     mut rx: mpsc::UnboundedReceiver<Mutation>,
     adopted: Rc<RefCell<State>>,
     backups: Vec<String>,
+    mut conns: Vec<Option<Conn>>,
     epoch: u64,
     first_ack: bool,
 ) {
-    let mut conns: Vec<Option<Conn>> = backups.iter().map(|_| None).collect();
     let mut seq = 0;
-    // The recovered state first, under this epoch, before any new write.
-    let recovered = adopted.borrow().clone();
-    store_everywhere(
-        &backups,
-        &mut conns,
-        &Versioned {
-            epoch,
-            seq,
-            state: recovered,
-        },
-        false,
-    )
-    .await;
     while let Some((op, done)) = rx.recv().await {
         let mut next = adopted.borrow().clone();
         let outcome = apply(&mut next, &op);
