@@ -10,6 +10,7 @@
 
 use super::bugs::Bug;
 use super::config::RaftConfig;
+use super::mutants::Mutant;
 use super::proto::{encode, read_frame, ClientReply, ClientRequest, Hello, ReplyResult};
 use harness::sut::{Client, ClientCtx};
 use rand::Rng;
@@ -31,6 +32,8 @@ pub struct ClusterClient {
     target: usize,
     seq: u64,
     conn: Option<Conn>,
+    /// Mutant `seq-restarts-on-reset`.
+    restart_seq_on_reset: bool,
 }
 
 #[derive(Debug)]
@@ -54,6 +57,7 @@ impl ClusterClient {
             target,
             seq: 0,
             conn: None,
+            restart_seq_on_reset: config.has_mutant(Mutant::SeqRestartsOnReset),
         }
     }
 
@@ -197,5 +201,8 @@ impl Client for ClusterClient {
     fn reset(&mut self) {
         self.conn = None;
         self.target = Self::home(&self.ctx);
+        if self.restart_seq_on_reset {
+            self.seq = 0; // mutant: the session table takes these for old ones
+        }
     }
 }

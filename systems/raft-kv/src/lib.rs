@@ -10,7 +10,8 @@
 //! - [`node`], [`transport`], [`proto`], [`wire`]: the IO shell, TCP links,
 //!   messages, framing and their binary encoding;
 //! - [`client`]: the client adapter; [`status`]: the observation board;
-//! - [`bugs`]: the planted bugs, each off by default.
+//! - [`bugs`]: the planted bugs, each off by default; [`mutants`]: the
+//!   catalogue of classic mistakes nobody planted (test-only).
 //!
 //!
 //! It reaches the harness only through its public API, as a user's system
@@ -36,6 +37,7 @@ pub mod config;
 pub mod kv;
 pub mod leader;
 pub mod log;
+pub mod mutants;
 pub mod natural;
 pub mod node;
 pub mod proto;
@@ -55,6 +57,7 @@ mod testnet;
 pub use bugs::{Bug, Bugs};
 pub use client::ClusterClient;
 pub use config::RaftConfig;
+pub use mutants::Mutant;
 pub use status::{ClusterStatus, NodeStatus, Role};
 
 use harness::sut::{BugInfo, ClientCtx, NamedSystem, System};
@@ -162,6 +165,22 @@ pub fn with_bugs(base: Scenario, bugs: impl IntoIterator<Item = Bug>) -> Scenari
         bugs: bugs.into_iter().collect(),
         ..RaftConfig::default()
     };
+    with_config(base, config)
+}
+
+/// A scenario for the Raft cluster with the catalogue mistake `mutant`
+/// switched on (test-only; see [`mutants`]): `base` with its system
+/// section set.
+pub fn with_mutant(base: Scenario, mutant: Mutant) -> Scenario {
+    let config = RaftConfig {
+        mutant: Some(mutant),
+        ..RaftConfig::default()
+    };
+    with_config(base, config)
+}
+
+/// `base` running the Raft cluster configured by `config`.
+pub fn with_config(base: Scenario, config: RaftConfig) -> Scenario {
     Scenario {
         system: harness::scenario::SystemSpec {
             name: Cluster::NAME.to_string(),

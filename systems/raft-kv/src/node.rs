@@ -5,6 +5,7 @@
 
 use super::bugs::Bug;
 use super::config::RaftConfig;
+use super::mutants::Mutant;
 use super::proto::encode;
 use super::raft::{Clocks, Input, Output, Raft};
 use super::status::{ClusterStatus, DownOnDrop};
@@ -28,7 +29,8 @@ pub async fn run(ctx: NodeCtx, config: RaftConfig, status: ClusterStatus) -> tur
         status: status.clone(),
         id: ctx.id,
     };
-    let (storage, durable) = match Storage::open(&ctx.data_dir) {
+    let sync_dirs = !config.has_mutant(Mutant::NoDirSync);
+    let (storage, durable) = match Storage::open_syncing_dirs(&ctx.data_dir, sync_dirs) {
         Ok(opened) => opened,
         Err(e) => {
             tracing::error!(error = %e, "cannot open the record log; node stops");
