@@ -65,6 +65,12 @@ struct Options {
     /// Run only the natural mix, not the default exploration.
     #[arg(long)]
     natural_only: bool,
+    /// For the catalogue, run one mix for every mutant instead of its
+    /// natural mix (it has none): every nemesis at once every 100 ms,
+    /// `--ops` ops, 80% reads over 100 values. It shows that a mutant can
+    /// be found at all; only the default column says whether users find it.
+    #[arg(long)]
+    stress: bool,
     /// Print this seed's natural scenario (for `harness run --scenario`).
     #[arg(long, value_name = "SEED")]
     print_scenario: Option<u64>,
@@ -95,7 +101,27 @@ fn scenario(row: Row, seed: u64, natural: bool, ops: usize) -> Scenario {
     match row {
         Row::Bug(bug) if natural => natural::scenario(bug, seed, ops),
         Row::Bug(bug) => with_bugs(Scenario::with_seed(seed), [bug]),
+        Row::Mutant(m) if natural => with_mutant(stress(seed, ops), m),
         Row::Mutant(m) => with_mutant(Scenario::with_seed(seed), m),
+    }
+}
+
+/// The one mix `--stress` runs every mutant under: all nemeses, often,
+/// with the detection workload.
+fn stress(seed: u64, ops: usize) -> Scenario {
+    let base = Scenario::without_faults(seed);
+    Scenario {
+        ops,
+        workload: workloads::WorkloadConfig {
+            values: 100,
+            reads_pct: 80,
+            ..base.workload.clone()
+        },
+        nemesis: nemeses::NemesisConfig {
+            interval_ms: 100,
+            ..nemeses::NemesisConfig::with_kinds(&nemeses::Kind::ALL)
+        },
+        ..base
     }
 }
 
@@ -239,7 +265,7 @@ fn print_matrix(rows: &[Row], options: &Options) -> bool {
     let mut all_found = true;
     for &row in rows {
         let mut cells = Vec::new();
-        let natural_too = matches!(row, Row::Bug(_));
+        let natural_too = matches!(row, Row::Bug(_)) || options.stress;
         for natural in [true, false] {
             let skip = (natural && !natural_too) || (!natural && options.natural_only);
             if skip {
@@ -254,6 +280,7 @@ fn print_matrix(rows: &[Row], options: &Options) -> bool {
         }
         let mix = match row {
             Row::Bug(bug) => natural::describe(bug),
+            Row::Mutant(m) if options.stress => format!("stress mix ({})", m.class()),
             Row::Mutant(m) => format!("(catalogue: {})", m.class()),
         };
         println!("| `{}` | {mix} | {} | {} |", row.name(), cells[0], cells[1]);
