@@ -138,6 +138,7 @@
 //! refuses to run, saying so.
 pub mod cli;
 pub mod clock;
+pub mod explore;
 pub mod faults;
 pub mod liveness;
 pub mod node_ctx;

@@ -71,6 +71,11 @@ struct Options {
     /// be found at all; only the default column says whether users find it.
     #[arg(long)]
     stress: bool,
+    /// Add a column for guided exploration (`harness explore`: the same
+    /// default scenarios, then mutants of the fault schedules of runs that
+    /// reached something new), on the same budget of `--cap` runs.
+    #[arg(long)]
+    guided: bool,
     /// Print this seed's natural scenario (for `harness run --scenario`).
     #[arg(long, value_name = "SEED")]
     print_scenario: Option<u64>,
@@ -192,6 +197,32 @@ fn first_failure(row: Row, natural: bool, start: u64, options: &Options) -> Opti
     })
 }
 
+/// Guided exploration from `start` with the default scenarios of `row`, as
+/// `harness explore --seed START --runs CAP` runs it: runs up to and
+/// including the first failure, `None` if none within the cap.
+fn first_failure_guided(row: Row, start: u64, options: &Options) -> Option<Found> {
+    let explore_options = harness::explore::Options {
+        start,
+        runs: options.cap,
+        jobs: options.jobs,
+        blind_pct: 25,
+    };
+    let base = |seed| scenario(row, seed, false, options.ops);
+    let run = |s: &Scenario| {
+        let outcome = harness::runner::run(s, Cluster::for_scenario(s));
+        (judge(&outcome, 1).0, outcome.history)
+    };
+    #[allow(clippy::disallowed_methods)] // wall time of the benchmark, not simulated
+    let wall = Instant::now();
+    let explored = harness::explore::explore(&explore_options, &base, &run, &mut |_| {});
+    let wall_s = wall.elapsed().as_secs_f64();
+    explored.found.map(|f| Found {
+        seeds: f.run,
+        label: f.verdict.label(),
+        wall_s,
+    })
+}
+
 /// `median / max` of the trials, "not found" counted as above the cap,
 /// then what caught it and the median wall seconds of the trials.
 fn cell(trials: &[Option<Found>], cap: u64) -> String {
@@ -260,8 +291,16 @@ fn print_matrix(rows: &[Row], options: &Options) -> bool {
          mixes run {} ops\n",
         options.jobs, options.ops
     );
-    println!("| row | natural mix | natural | caught by | wall | default | caught by | wall |");
-    println!("|---|---|---|---|---|---|---|---|");
+    let guided_head = if options.guided {
+        " guided | caught by | wall |"
+    } else {
+        ""
+    };
+    println!("| row | natural mix | natural | caught by | wall | default | caught by | wall |{guided_head}");
+    println!(
+        "|---|---|---|---|---|---|---|---|{}",
+        if options.guided { "---|---|---|" } else { "" }
+    );
     let mut all_found = true;
     for &row in rows {
         let mut cells = Vec::new();
@@ -278,12 +317,24 @@ fn print_matrix(rows: &[Row], options: &Options) -> bool {
             all_found &= !natural || found.iter().all(Option::is_some);
             cells.push(cell(&found, cap));
         }
+        if options.guided {
+            let found: Vec<Option<Found>> = (0..trials)
+                .map(|t| first_failure_guided(row, t * 1_000, options))
+                .collect();
+            cells.push(format!("{} |", cell(&found, cap)));
+        }
         let mix = match row {
             Row::Bug(bug) => natural::describe(bug),
             Row::Mutant(m) if options.stress => format!("stress mix ({})", m.class()),
             Row::Mutant(m) => format!("(catalogue: {})", m.class()),
         };
-        println!("| `{}` | {mix} | {} | {} |", row.name(), cells[0], cells[1]);
+        println!(
+            "| `{}` | {mix} | {} | {} |{}",
+            row.name(),
+            cells[0],
+            cells[1],
+            cells.get(2).map_or("", String::as_str)
+        );
     }
     all_found
 }
