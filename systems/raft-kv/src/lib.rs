@@ -36,6 +36,7 @@ pub mod client;
 pub mod config;
 pub mod kv;
 pub mod leader;
+pub mod ledger;
 pub mod log;
 pub mod mutants;
 pub mod natural;
