@@ -139,6 +139,7 @@
 pub mod cli;
 pub mod clock;
 pub mod events;
+pub mod explore;
 pub mod faults;
 pub mod liveness;
 pub mod node_ctx;

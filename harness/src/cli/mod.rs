@@ -30,6 +30,7 @@
 
 mod check;
 mod compare;
+mod explore;
 mod merge;
 pub mod registry;
 mod report;
@@ -83,6 +84,9 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Re-run a saved run from its config.json and compare the histories.
     Replay(run::ReplayArgs),
+    /// Guided exploration: blind seeds, then mutants of the fault
+    /// schedules of runs that reached something new, until a failure.
+    Explore(explore::ExploreArgs),
     /// Write a run's faults out as an explicit schedule: a scenario that
     /// `run --scenario` runs to the same history, to edit or shrink.
     Schedule(schedule::ScheduleArgs),
@@ -143,7 +147,8 @@ impl App {
         let help = self.systems.help();
         let command = Cli::command()
             .mut_subcommand("run", |c| c.after_help(help.clone()))
-            .mut_subcommand("sweep", |c| c.after_help(help.clone()));
+            .mut_subcommand("sweep", |c| c.after_help(help.clone()))
+            .mut_subcommand("explore", |c| c.after_help(help.clone()));
         let parsed = command
             .try_get_matches_from(args)
             .and_then(|matches| Cli::from_arg_matches(&matches));
@@ -170,6 +175,7 @@ impl App {
             Command::Merge(args) => merge::merge(args),
             Command::Schedule(args) => schedule::schedule(args),
             Command::Shrink(args) => shrink::shrink(args, systems),
+            Command::Explore(args) => explore::explore_cmd(args, systems),
             Command::Check(args) => check::check(args),
             Command::Compare(args) => compare::compare(args),
             Command::Report(args) => report::report(args),

@@ -10,6 +10,7 @@
 
 use super::bugs::Bug;
 use super::config::RaftConfig;
+use super::mutants::Mutant;
 use super::proto::{encode, read_frame, ClientReply, ClientRequest, Hello, ReplyResult};
 use harness::sut::{Client, ClientCtx};
 use rand::Rng;
@@ -33,6 +34,8 @@ pub struct ClusterClient {
     conn: Option<Conn>,
     /// The node whose reply ended the last call.
     served: Option<usize>,
+    /// Mutant `seq-restarts-on-reset`.
+    restart_seq_on_reset: bool,
 }
 
 #[derive(Debug)]
@@ -57,6 +60,7 @@ impl ClusterClient {
             seq: 0,
             conn: None,
             served: None,
+            restart_seq_on_reset: config.has_mutant(Mutant::SeqRestartsOnReset),
         }
     }
 
@@ -204,6 +208,9 @@ impl Client for ClusterClient {
     fn reset(&mut self) {
         self.conn = None;
         self.target = Self::home(&self.ctx);
+        if self.restart_seq_on_reset {
+            self.seq = 0; // mutant: the session table takes these for old ones
+        }
     }
 
     /// The node that sent the reply (the one this adapter was talking to).

@@ -1,6 +1,7 @@
 //! The knobs of the built-in Raft cluster.
 
 use super::bugs::Bugs;
+use super::mutants::Mutant;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -31,6 +32,10 @@ pub struct RaftConfig {
     /// Planted bugs switched on (none by default).
     #[serde(default)]
     pub bugs: Bugs,
+    /// A classic mistake from the catalogue ([`Mutant`]), for measuring
+    /// the harness; test-only, absent from `config.json` when off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutant: Option<Mutant>,
 }
 
 impl Default for RaftConfig {
@@ -43,11 +48,24 @@ impl Default for RaftConfig {
             rpc_timeout_ms: 100,
             connect_timeout_ms: 100,
             bugs: Bugs::default(),
+            mutant: None,
         }
     }
 }
 
 impl RaftConfig {
+    /// True if `mutant` is the catalogue mistake switched on.
+    pub fn has_mutant(&self, mutant: Mutant) -> bool {
+        self.mutant == Some(mutant)
+    }
+
+    /// True if a planted bug or a mutant is on: then the core's own
+    /// invariants log instead of panicking, so that the harness's checks
+    /// must find the mistake.
+    pub fn broken_on_purpose(&self) -> bool {
+        self.bugs.any() || self.mutant.is_some()
+    }
+
     /// The heartbeat interval.
     pub fn heartbeat(&self) -> Duration {
         Duration::from_millis(self.heartbeat_ms)

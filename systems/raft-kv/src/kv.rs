@@ -1,6 +1,8 @@
 //! The replicated state machine: integer registers by key, plus a
 //! de-duplication table so that a retried request is applied at most once.
 
+use super::config::RaftConfig;
+use super::mutants::Mutant;
 use super::proto::{Command, ReplyResult};
 use std::collections::BTreeMap;
 use workloads::RegisterOp;
@@ -11,14 +13,25 @@ pub struct Kv {
     values: BTreeMap<String, i64>,
     /// client → (last applied seq, its result).
     sessions: BTreeMap<u64, (u64, ReplyResult)>,
+    /// Mutant `sessions-keyed-by-seq`: every client shares one session.
+    one_session: bool,
 }
 
 impl Kv {
+    /// An empty state machine for a cluster configured by `config`.
+    pub fn new(config: &RaftConfig) -> Self {
+        Kv {
+            one_session: config.has_mutant(Mutant::SessionsKeyedBySeq),
+            ..Kv::default()
+        }
+    }
+
     /// Applies a committed command and returns what the client is told.
     pub fn apply(&mut self, command: &Command) -> ReplyResult {
         let Command::Client { client, seq, op } = command else {
             return ReplyResult::Ok(None);
         };
+        let client = if self.one_session { &0 } else { client };
         if let Some((last, result)) = self.sessions.get(client) {
             if *seq == *last {
                 return result.clone(); // a duplicate: answer as the first time

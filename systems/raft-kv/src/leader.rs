@@ -9,6 +9,7 @@
 //! `Raft::set_commit` (when clients hear about writes).
 
 use super::bugs::Bug;
+use super::mutants::Mutant;
 use super::proto::{ClientRequest, Command, Entry, Index, NodeId, PeerMsg};
 use super::proto::{ReplyResult, Term};
 use super::raft::Token;
@@ -22,10 +23,12 @@ impl Raft {
         self.role = Role::Leader;
         self.leader = Some(self.id);
         let next = self.log.last_index() + 1;
+        let keep_matched = self.config.has_mutant(Mutant::MatchIndexKeptAcrossTerms);
         for p in &mut self.progress {
             *p = Progress {
                 next,
                 last_ack: now,
+                matched: if keep_matched { p.matched } else { 0 },
                 ..Progress::default()
             };
         }
@@ -156,9 +159,13 @@ impl Raft {
         p.round_acked = p.round_acked.max(round);
         if success {
             assert!(
-                index <= last,
+                index <= last || self.config.broken_on_purpose(),
                 "node {from} acked index {index} beyond leader's last {last}"
             );
+            // Only a mistake on purpose gets past the assertion; the
+            // leader then believes what it can hold.
+            let index = index.min(last);
+            let p = &mut self.progress[from];
             p.matched = p.matched.max(index);
             p.next = p.next.max(index + 1);
         } else {
@@ -202,7 +209,9 @@ impl Raft {
         let mut matched: Vec<Index> = self.peers().map(|p| self.progress[p].matched).collect();
         matched.push(self.log.last_index());
         matched.sort_unstable_by(|a, b| b.cmp(a));
-        let candidate = matched[self.majority() - 1];
+        // A leader's followers never hold more than it does; only the
+        // mutant `match-index-kept-across-terms` remembers more.
+        let candidate = matched[self.majority() - 1].min(self.log.last_index());
         if candidate > self.commit && self.may_commit(candidate) {
             self.set_commit(candidate, out);
         }
@@ -288,7 +297,7 @@ impl Raft {
                 return;
             }
             RegisterOp::Read { key } => {
-                if self.round_stamped {
+                if self.round_stamped && !self.config.has_mutant(Mutant::ReadRoundNotAdvanced) {
                     self.round += 1;
                     self.round_stamped = false;
                 }
@@ -341,6 +350,9 @@ impl Raft {
     /// entry, or its last entry at election) covers every entry committed
     /// before its term.
     fn read_index(&self) -> Index {
+        if self.config.has_mutant(Mutant::ReadIndexIgnoresTermStart) {
+            return self.commit;
+        }
         self.commit.max(self.term_start)
     }
 
@@ -386,7 +398,8 @@ impl Raft {
     /// A read may be answered once a majority confirmed this node still
     /// leads (after the read arrived) and the state machine caught up.
     fn read_is_confirmed(&self, read: &PendingRead, confirmed_round: u64) -> bool {
-        read.round <= confirmed_round && self.applied >= read.index
+        let applied = self.applied >= read.index || self.config.has_mutant(Mutant::ReadBeforeApply);
+        read.round <= confirmed_round && applied
     }
 
     fn serve_reads(&mut self, out: &mut Output) {

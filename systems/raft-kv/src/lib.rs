@@ -10,7 +10,8 @@
 //! - [`node`], [`transport`], [`proto`], [`wire`]: the IO shell, TCP links,
 //!   messages, framing and their binary encoding;
 //! - [`client`]: the client adapter; [`status`]: the observation board;
-//! - [`bugs`]: the planted bugs, each off by default.
+//! - [`bugs`]: the planted bugs, each off by default; [`mutants`]: the
+//!   catalogue of classic mistakes nobody planted (test-only).
 //!
 //!
 //! It reaches the harness only through its public API, as a user's system
@@ -35,7 +36,9 @@ pub mod client;
 pub mod config;
 pub mod kv;
 pub mod leader;
+pub mod ledger;
 pub mod log;
+pub mod mutants;
 pub mod natural;
 pub mod node;
 pub mod proto;
@@ -55,6 +58,7 @@ mod testnet;
 pub use bugs::{Bug, Bugs};
 pub use client::ClusterClient;
 pub use config::RaftConfig;
+pub use mutants::Mutant;
 pub use status::{ClusterStatus, NodeStatus, Role};
 
 use harness::sut::{BugInfo, CheckPoint, ClientCtx, NamedSystem, System};
@@ -112,7 +116,8 @@ impl System for Cluster {
         self.status.leader()
     }
 
-    /// Raft's invariants: at most one leader per term and no
+    /// Raft's invariants: state machine safety (no index ever committed
+    /// with two different entries, [`ledger`]), at most one leader per term and no
     /// acknowledgement of an entry or vote before it is durable (checked
     /// as they happen); after the final heal, every node up with the same
     /// commit index and applied state.
@@ -174,6 +179,22 @@ pub fn with_bugs(base: Scenario, bugs: impl IntoIterator<Item = Bug>) -> Scenari
         bugs: bugs.into_iter().collect(),
         ..RaftConfig::default()
     };
+    with_config(base, config)
+}
+
+/// A scenario for the Raft cluster with the catalogue mistake `mutant`
+/// switched on (test-only; see [`mutants`]): `base` with its system
+/// section set.
+pub fn with_mutant(base: Scenario, mutant: Mutant) -> Scenario {
+    let config = RaftConfig {
+        mutant: Some(mutant),
+        ..RaftConfig::default()
+    };
+    with_config(base, config)
+}
+
+/// `base` running the Raft cluster configured by `config`.
+pub fn with_config(base: Scenario, config: RaftConfig) -> Scenario {
     Scenario {
         system: harness::scenario::SystemSpec {
             name: Cluster::NAME.to_string(),

@@ -5,6 +5,7 @@
 
 use super::bugs::Bug;
 use super::config::RaftConfig;
+use super::mutants::Mutant;
 use super::proto::encode;
 use super::raft::{Clocks, Input, Output, Raft};
 use super::status::{ClusterStatus, DownOnDrop};
@@ -30,7 +31,8 @@ pub async fn run(ctx: NodeCtx, config: RaftConfig, status: ClusterStatus) -> tur
         status: status.clone(),
         id: ctx.id,
     };
-    let (storage, durable) = match Storage::open(&ctx.data_dir) {
+    let sync_dirs = !config.has_mutant(Mutant::NoDirSync);
+    let (storage, durable) = match Storage::open_syncing_dirs(&ctx.data_dir, sync_dirs) {
         Ok(opened) => opened,
         Err(e) => {
             tracing::error!(error = %e, "cannot open the record log; node stops");
@@ -147,6 +149,14 @@ impl Shell {
             self.fault_points(now, &mut out).await;
             self.flush(now, &mut out)?;
             let status = self.raft.status();
+            if status.commit != published.commit {
+                // Newly committed entries go to the ledger; after a commit
+                // index went back (only a mistake on purpose does that),
+                // the entries committed again are compared anew.
+                let from = published.commit.min(status.commit) + 1;
+                self.status
+                    .committed(self.id, self.raft.log(), from, status.commit);
+            }
             if status != published {
                 self.status.publish(self.id, status);
                 published = status;

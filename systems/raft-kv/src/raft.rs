@@ -13,6 +13,7 @@
 use super::config::RaftConfig;
 use super::kv::Kv;
 use super::log::Log;
+use super::mutants::Mutant;
 use super::proto::{ClientReply, ClientRequest, Entry, Index, NodeId, PeerMsg, ReplyResult, Term};
 use super::status::{NodeStatus, Role};
 use rand::Rng;
@@ -221,6 +222,7 @@ impl Raft {
         now: Duration,
     ) -> Self {
         assert!(id < n, "node id {id} out of range for {n} nodes");
+        let kv = Kv::new(&config);
         let mut raft = Raft {
             id,
             n,
@@ -233,7 +235,7 @@ impl Raft {
             leader: None,
             commit: 0,
             applied: 0,
-            kv: Kv::default(),
+            kv,
             election_deadline: now,
             votes: BTreeSet::new(),
             heartbeat_deadline: now,
@@ -420,12 +422,12 @@ impl Raft {
                 last_index,
                 last_term,
             } => {
-                let grant = term == self.term
-                    && self.vote.is_none_or(|v| v == from)
-                    && self.log.is_behind_or_equal(last_term, last_index);
+                let grant = term == self.term && self.grants_vote(from, last_term, last_index);
                 if grant {
                     self.vote = Some(from);
-                    self.persist_hard_state(out);
+                    if !self.config.has_mutant(Mutant::VoteNotPersisted) {
+                        self.persist_hard_state(out);
+                    }
                     out.events.push(("granted-vote", term));
                     self.reset_election_timer(now);
                 }
@@ -438,7 +440,9 @@ impl Raft {
                 ));
             }
             PeerMsg::VoteReply { term, granted } => {
-                if self.role == Role::Candidate && term == self.term && granted {
+                let this_election =
+                    term == self.term || self.config.has_mutant(Mutant::StaleVoteReplyCounted);
+                if self.role == Role::Candidate && this_election && granted {
                     self.votes.insert(from);
                     if self.votes.len() >= self.majority() {
                         self.become_leader(now, out);
@@ -465,7 +469,11 @@ impl Raft {
                     // reply carries our term, and a leader of that term
                     // (rounds restart at 1 each term) would take the old
                     // round as an ack of its own.
-                    round: if stale { 0 } else { round },
+                    round: if stale && !self.config.has_mutant(Mutant::ReadAckedByStaleRound) {
+                        0
+                    } else {
+                        round
+                    },
                 };
                 out.send.push((from, reply));
             }
@@ -481,6 +489,22 @@ impl Raft {
                 }
             }
         }
+    }
+
+    /// Whether this node, not having voted otherwise, would vote for
+    /// candidate `from` whose log ends at (`last_term`, `last_index`):
+    /// figure 2's RequestVote rule 2.
+    fn grants_vote(&self, from: NodeId, last_term: Term, last_index: Index) -> bool {
+        let free =
+            self.vote.is_none_or(|v| v == from) || self.config.has_mutant(Mutant::VoteTwiceInTerm);
+        let up_to_date = if self.config.has_mutant(Mutant::VoteIgnoresLog) {
+            true
+        } else if self.config.has_mutant(Mutant::VoteComparesLength) {
+            last_index >= self.log.last_index()
+        } else {
+            self.log.is_behind_or_equal(last_term, last_index)
+        };
+        free && up_to_date
     }
 
     /// With leases in use, a leader, and a node that heard from one within
@@ -513,7 +537,7 @@ impl Raft {
             // two leaders in a term; then this one steps down, as a naive
             // implementation would.
             assert!(
-                self.config.bugs.any(),
+                self.config.broken_on_purpose(),
                 "two leaders in term {term}: node {} and node {from}",
                 self.id
             );
@@ -530,7 +554,7 @@ impl Raft {
 
         match self.log.term_at(prev_index) {
             None => return (false, self.log.last_index() + 1, None),
-            Some(t) if t != prev_term => {
+            Some(t) if t != prev_term && !self.config.has_mutant(Mutant::SkipPrevTermCheck) => {
                 let first = self
                     .log
                     .first_index_of_term(t)
@@ -540,10 +564,23 @@ impl Raft {
             Some(_) => {}
         }
         let match_index = prev_index + entries.len() as Index;
+        if self.config.has_mutant(Mutant::TruncateWithoutConflict)
+            && self.log.last_index() > prev_index
+        {
+            self.truncate_log(prev_index + 1, out);
+        }
         self.merge_entries(prev_index, entries, out);
-        let new_commit = commit.min(match_index);
+        let commit_bound = if self.config.has_mutant(Mutant::FollowerCommitPastMatch) {
+            self.log.last_index()
+        } else {
+            match_index
+        };
+        let new_commit = commit.min(commit_bound);
         if new_commit > self.commit {
             self.set_commit(new_commit, out);
+        }
+        if self.config.has_mutant(Mutant::MatchFromFollowerLastIndex) {
+            return (true, self.log.last_index(), None);
         }
         (true, match_index, None)
     }
@@ -560,7 +597,7 @@ impl Raft {
                         // Only a planted bug can make a leader overwrite a
                         // committed entry; then this node obeys it.
                         assert!(
-                            self.config.bugs.any(),
+                            self.config.broken_on_purpose(),
                             "node {} would truncate committed index {index} (commit {}, \
                              term {t} replaced by {})",
                             self.id,
@@ -610,7 +647,7 @@ impl Raft {
         if self.applied > self.commit {
             // The writes below `from` were answered when first applied.
             self.applied = 0;
-            self.kv = Kv::default();
+            self.kv = Kv::new(&self.config);
             self.apply_committed(out);
         }
     }

@@ -2,6 +2,8 @@
 //! and last log index here, so tests and nemeses can find the leader.
 //! Harness-side only: node logic never reads it.
 
+use super::ledger::Ledger;
+use super::log::Log;
 use super::proto::{Index, Term};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -44,6 +46,7 @@ pub struct NodeStatus {
 pub struct ClusterStatus {
     nodes: Rc<RefCell<Vec<NodeStatus>>>,
     checks: Rc<RefCell<Checks>>,
+    ledger: Ledger,
 }
 
 /// What the board saw that Raft forbids: the invariants' evidence.
@@ -114,6 +117,15 @@ impl ClusterStatus {
         let mut checks = self.checks.borrow_mut();
         if checks.violations.len() < VIOLATIONS_MAX {
             checks.violations.push(what);
+        }
+    }
+
+    /// Node `id` committed `log`'s entries in `from..=to`: a violation if
+    /// one differs from the entry committed at its index before (state
+    /// machine safety, watched as the run goes: [`Ledger`]).
+    pub fn committed(&self, id: usize, log: &Log, from: Index, to: Index) {
+        if let Some(broken) = self.ledger.commit(id, log, from, to) {
+            self.violation(broken);
         }
     }
 

@@ -248,7 +248,7 @@ impl TestNet {
         }
         self.seen_applied[i] = raft.applied();
         assert!(
-            broken.is_empty() || self.config.bugs.any(),
+            broken.is_empty() || self.config.broken_on_purpose(),
             "{}",
             broken.join("; ")
         );
