@@ -29,15 +29,15 @@ fn a_shrunk_run_replays_identically_and_still_fails() {
     let args = [
         "run",
         "--seed",
-        "2",
+        "4",
         "--bug",
         "stale-follower-read",
         "--nemesis",
         "partition",
     ];
     let run = harness_in(&cwd, &args);
-    assert_eq!(run.status.code(), Some(1), "seed 2 finds the bug: {run:?}");
-    let shrink = harness_in(&cwd, &["shrink", "runs/seed-2", "--time", "60"]);
+    assert_eq!(run.status.code(), Some(1), "seed 4 finds the bug: {run:?}");
+    let shrink = harness_in(&cwd, &["shrink", "runs/seed-4", "--time", "60"]);
     let stdout = String::from_utf8_lossy(&shrink.stdout);
     assert_eq!(
         shrink.status.code(),
@@ -53,8 +53,8 @@ fn a_shrunk_run_replays_identically_and_still_fails() {
         "the counterexample: {stdout}"
     );
 
-    let original = std::fs::read_to_string(cwd.join("runs/seed-2/history.jsonl")).unwrap();
-    let shrunk = std::fs::read_to_string(cwd.join("runs/seed-2-shrunk/history.jsonl")).unwrap();
+    let original = std::fs::read_to_string(cwd.join("runs/seed-4/history.jsonl")).unwrap();
+    let shrunk = std::fs::read_to_string(cwd.join("runs/seed-4-shrunk/history.jsonl")).unwrap();
     assert!(
         invokes(&shrunk) * 10 <= invokes(&original),
         "{} ops of {}",
@@ -62,10 +62,10 @@ fn a_shrunk_run_replays_identically_and_still_fails() {
         invokes(&original)
     );
     assert!(faults(&shrunk) <= 3 && faults(&shrunk) <= faults(&original));
-    let verdict = std::fs::read_to_string(cwd.join("runs/seed-2-shrunk/verdict.json")).unwrap();
+    let verdict = std::fs::read_to_string(cwd.join("runs/seed-4-shrunk/verdict.json")).unwrap();
     assert!(verdict.contains("\"valid\": false"), "{verdict}");
 
-    let replay = harness_in(&cwd, &["replay", "runs/seed-2-shrunk", "--log", "off"]);
+    let replay = harness_in(&cwd, &["replay", "runs/seed-4-shrunk", "--log", "off"]);
     assert_eq!(replay.status.code(), Some(0), "{replay:?}");
     assert!(String::from_utf8_lossy(&replay.stdout).contains("identical"));
     let again = harness_in(
@@ -73,13 +73,13 @@ fn a_shrunk_run_replays_identically_and_still_fails() {
         &[
             "run",
             "--scenario",
-            "runs/seed-2-shrunk/config.json",
+            "runs/seed-4-shrunk/config.json",
             "--out",
             "again",
         ],
     );
     assert_eq!(again.status.code(), Some(1), "it still fails: {again:?}");
-    let rerun = std::fs::read_to_string(cwd.join("again/seed-2/history.jsonl")).unwrap();
+    let rerun = std::fs::read_to_string(cwd.join("again/seed-4/history.jsonl")).unwrap();
     assert!(
         rerun == shrunk,
         "run --scenario of the shrunk config ran another history"
