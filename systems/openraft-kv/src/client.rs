@@ -28,6 +28,8 @@ pub struct OpenraftClient {
     target: usize,
     seq: u64,
     conn: Option<TcpStream>,
+    /// The node whose reply ended the current call, if one did.
+    served: Option<usize>,
 }
 
 impl OpenraftClient {
@@ -39,6 +41,7 @@ impl OpenraftClient {
             target,
             seq: 0,
             conn: None,
+            served: None,
         }
     }
 
@@ -88,6 +91,7 @@ impl Client for OpenraftClient {
             Ok(op) => op,
             Err(why) => return Outcome::Fail(why),
         };
+        self.served = None;
         let is_read = matches!(op, RegisterOp::Read { .. });
         self.seq += 1;
         let frame = wire::frame(&Request::Client {
@@ -126,6 +130,9 @@ impl Client for OpenraftClient {
                     return Outcome::Info(why.into());
                 }
             };
+            if !matches!(result, ClientResult::NotLeader(_)) {
+                self.served = Some(self.target);
+            }
             match result {
                 ClientResult::Ok(value) => return op.ok(value),
                 ClientResult::CasMismatch => return Outcome::Fail("cas-mismatch".into()),
@@ -141,6 +148,10 @@ impl Client for OpenraftClient {
                 }
             }
         }
+    }
+
+    fn served_by(&self) -> Option<usize> {
+        self.served
     }
 
     /// Drops the connection and forgets the leader it followed.
