@@ -10,7 +10,8 @@
 //!   callback. Planted bug `flush-before-sync`: the callback fires at once
 //!   and the sync is left to a group-commit task that runs every
 //!   [`GROUP_COMMIT`]; a crash in between loses entries openraft counted as
-//!   durable (on a follower: entries it acknowledged to the leader).
+//!   durable (on a follower: entries it acknowledged to the leader). The
+//!   planted store defers the committed-id record's sync the same way.
 //! - The committed log id is a synced record too (`save_committed`), so a
 //!   restarted node re-applies what it had committed before it serves.
 //!   openraft makes this optional, but a node whose vote says it leads
@@ -260,8 +261,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     ) -> Result<(), StorageError<NodeId>> {
         let mut inner = self.inner.borrow_mut();
         if let Some(id) = committed {
+            // The planted group commit leaves this sync to its next round
+            // too, as a store that syncs lazily would.
+            let lazy = inner.flush_before_sync;
             inner
-                .write(&Record::Commit(id), false)
+                .write(&Record::Commit(id), lazy)
                 .map_err(|e| StorageIOError::write_logs(&e))?;
         }
         inner.committed = committed;
