@@ -332,11 +332,12 @@ pub(crate) fn search<M: Model>(
 /// slice of steps at a time, so that many keys can share one thread fairly
 /// (see `schedule`).
 ///
-/// Besides Lowe's memo, three reductions keep the search small, each sound
+/// Besides Lowe's memo, four reductions keep the search small, each sound
 /// for any model: reads are placed greedily; a configuration is skipped if a
 /// visited one has the same completed operations and state and a subset of
 /// its unknown ones; identical unknown operations are placed in invoke
-/// order. The search succeeds once every completed operation is placed.
+/// order; an unknown operation is placed only where it changes the state
+/// and the operation placed next needs it (see `lazy`). The search succeeds once every completed operation is placed.
 /// Models that say which states can still grow into a read's value
 /// ([`Model::reachable`]) also get configurations abandoned as soon as a
 /// pending read can no longer be satisfied ([`Pruner`]).
