@@ -328,7 +328,7 @@ impl<S: Eq> Memo<S> {
         }
         self.hashes.push(hash);
         self.states.push(state.clone());
-        if e % 64 == 0 {
+        if e.is_multiple_of(64) {
             self.has_ctx.push(0);
         }
         if let Some(c) = ctx {
