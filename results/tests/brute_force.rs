@@ -1,7 +1,11 @@
-//! The checker against a brute-force one that tries every order, on 15,000
+//! The checker against a brute-force one that tries every order, on 25,000
 //! random small histories (up to 8 operations, up to 4 processes at once,
 //! with `fail`, `info` and unanswered operations), for the register, the
-//! cas-register and append-kv: zero disagreements.
+//! cas-register and append-kv: zero disagreements. 10,000 of them are
+//! timeout-heavy (half the completions `info`, few values), so that the
+//! search's rules for operations of unknown outcome (never placed where
+//! they change nothing or right before an operation that can do without
+//! them) fire in most cases.
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -196,6 +200,17 @@ fn draws() -> impl Strategy<Value = Vec<Draw>> {
     prop::collection::vec((0..CONCURRENCY, 0..3u8, 0..3i64, 0..3i64, 0..10u8), 1..20)
 }
 
+/// Draws in which half the completions are `info` and an eighth failed
+/// cas-mismatches, and at least half the operations write (a write or a
+/// cas): many operations of unknown outcome, writing values that collide.
+fn timeout_heavy_draws() -> impl Strategy<Value = Vec<Draw>> {
+    // Kind 1 is a write for both registers, 2 a cas (a read for the plain
+    // register).
+    let kind = prop::sample::select(vec![0u8, 1, 1, 1, 2, 2]);
+    let end = prop::sample::select(vec![0u8, 1, 2, 6, 8, 9, 8, 9]);
+    prop::collection::vec((0..CONCURRENCY, kind, 0..3i64, 0..3i64, end), 1..28)
+}
+
 fn agree(draws: &[Draw], model: ModelKind) -> Result<(), TestCaseError> {
     let h = history(draws, model);
     let opts = CheckOptions {
@@ -234,6 +249,48 @@ proptest! {
     #[test]
     fn append_kv_agrees_with_brute_force(draws in draws()) {
         agree(&draws, ModelKind::AppendKv)?;
+    }
+
+    #[test]
+    fn timeout_heavy_cas_register_agrees_with_brute_force(draws in timeout_heavy_draws()) {
+        agree(&draws, ModelKind::CasRegister)?;
+    }
+
+    #[test]
+    fn timeout_heavy_register_agrees_with_brute_force(draws in timeout_heavy_draws()) {
+        agree(&draws, ModelKind::Register)?;
+    }
+}
+
+/// The timeout-heavy generator is useful only if its histories have several
+/// operations of unknown outcome that change the state, and come out both
+/// valid and invalid.
+#[test]
+fn timeout_heavy_histories_have_many_unknown_writes() {
+    for model in [ModelKind::Register, ModelKind::CasRegister] {
+        let mut runner = TestRunner::deterministic();
+        let (mut valid, mut several, n) = (0, 0, 1000);
+        for _ in 0..n {
+            let d = timeout_heavy_draws()
+                .new_tree(&mut runner)
+                .expect("strategy")
+                .current();
+            let h = history(&d, model);
+            let unknown = ops(&h)
+                .iter()
+                .filter(|o| o.complete.is_none() && !o.ignored && o.f != "read")
+                .count();
+            several += usize::from(unknown >= 2);
+            valid += usize::from(brute_force(&h, model));
+        }
+        assert!(
+            several > n / 2,
+            "{model}: {several} of {n} with 2+ unknown writes"
+        );
+        assert!(
+            (n / 10..n * 9 / 10).contains(&valid),
+            "{model}: {valid} of {n} valid"
+        );
     }
 }
 

@@ -2,6 +2,7 @@
 //! linearized operations, model state), stored flat so that the search loop
 //! allocates only when a table grows.
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -146,6 +147,14 @@ pub(crate) struct Memo<S> {
     slots: Vec<u32>,
     hashes: Vec<u64>,
     states: Vec<S>,
+    /// Each entry's context: `Some(s)` if it was reached by placing an
+    /// operation of unknown outcome in state `s`, which restricts the moves
+    /// after it (see `Search`); an entry without one covers configurations
+    /// with any context, one with a context only those with the same.
+    /// Stored apart, as few entries have one: a bit per entry says whether
+    /// it has, and the map holds it (looked up only, never iterated).
+    has_ctx: Vec<u64>,
+    ctxs: HashMap<u32, S>,
     /// Where each entry's key starts in `keys` (it ends where the next
     /// starts).
     starts: Vec<usize>,
@@ -180,6 +189,8 @@ impl<S: Eq> Memo<S> {
             slots: vec![0; 1024],
             hashes: Vec::new(),
             states: Vec::new(),
+            has_ctx: Vec::new(),
+            ctxs: HashMap::new(),
             starts: vec![0],
             keys: Vec::new(),
             budget_bytes,
@@ -234,13 +245,32 @@ impl<S: Eq> Memo<S> {
     /// Adds the configuration (`known` ++ `unknown`, `state`) whose hash (of
     /// the known part and the state) is `hash`; `Ok(false)` if an entry
     /// already covers it.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn insert(
         &mut self,
         hash: u64,
         known: &[u64],
         unknown: &[u64],
         state: &S,
+    ) -> Result<bool, MemoFull>
+    where
+        S: Clone,
+    {
+        self.insert_in(hash, known, unknown, state, None)
+    }
+
+    /// [`Memo::insert`] for a configuration reached in context `ctx` (the
+    /// state before the operation of unknown outcome just placed, if that is
+    /// how it was reached): covered only by an entry of no context or the
+    /// same one.
+    #[inline]
+    pub(crate) fn insert_in(
+        &mut self,
+        hash: u64,
+        known: &[u64],
+        unknown: &[u64],
+        state: &S,
+        ctx: Option<&S>,
     ) -> Result<bool, MemoFull>
     where
         S: Clone,
@@ -256,7 +286,11 @@ impl<S: Eq> Memo<S> {
             }
             let e = (slot - 1) as usize;
             let (from, to) = (self.starts[e], self.starts[e + 1]);
-            if self.hashes[e] == hash && to - from == len && self.states[e] == *state {
+            if self.hashes[e] == hash
+                && to - from == len
+                && self.states[e] == *state
+                && (self.has_ctx[e / 64] >> (e % 64) & 1 == 0 || self.ctxs.get(&(e as u32)) == ctx)
+            {
                 let (k, u) = self.keys[from..to].split_at(known.len());
                 if k == known && self.covers(u, unknown) {
                     return Ok(false);
@@ -271,12 +305,14 @@ impl<S: Eq> Memo<S> {
         if e == self.states.capacity() {
             // Per entry: hash, start, state and two slots (load <= 1/2).
             let extra = e.max(256);
-            let bytes = extra * (8 + 8 + std::mem::size_of::<S>() + 2 * 4);
+            let bytes = extra * (8 + 8 + std::mem::size_of::<S>() + 2 * 4) + extra.div_ceil(64) * 8;
             if !self.charge(bytes) {
                 return Err(MemoFull);
             }
             self.hashes.reserve_exact(extra);
             self.states.reserve_exact(extra);
+            self.has_ctx
+                .reserve_exact((e + extra).div_ceil(64) - self.has_ctx.len());
             self.starts.reserve_exact(extra);
         }
         if self.keys.len() + len > self.keys.capacity() {
@@ -286,8 +322,19 @@ impl<S: Eq> Memo<S> {
             }
             self.keys.reserve_exact(extra);
         }
+        // A context's map entry: key, state and the table's slack.
+        if ctx.is_some() && !self.charge(2 * (4 + std::mem::size_of::<S>()) + 8) {
+            return Err(MemoFull);
+        }
         self.hashes.push(hash);
         self.states.push(state.clone());
+        if e.is_multiple_of(64) {
+            self.has_ctx.push(0);
+        }
+        if let Some(c) = ctx {
+            self.has_ctx[e / 64] |= 1 << (e % 64);
+            self.ctxs.insert(e as u32, c.clone());
+        }
         self.keys.extend_from_slice(known);
         self.keys.extend_from_slice(unknown);
         self.starts.push(self.keys.len());
@@ -341,6 +388,22 @@ mod tests {
             Ok(false)
         );
         assert_eq!(memo.len(), 5004);
+    }
+
+    #[test]
+    fn a_context_is_covered_only_by_none_or_the_same() {
+        let mut memo = plain(1 << 20, None);
+        let (a, b) = (Some(1), Some(2));
+        // Reached after an unknown operation placed in state 1.
+        assert_eq!(memo.insert_in(7, &[1], &[], &Some(5), Some(&a)), Ok(true));
+        assert_eq!(memo.insert_in(7, &[1], &[], &Some(5), Some(&a)), Ok(false));
+        // Another context, or none (fewer restrictions): not covered.
+        assert_eq!(memo.insert_in(7, &[1], &[], &Some(5), Some(&b)), Ok(true));
+        assert_eq!(memo.insert_in(7, &[1], &[], &Some(5), None), Ok(true));
+        // An entry of no context covers every context.
+        assert_eq!(memo.insert_in(8, &[2], &[], &Some(5), None), Ok(true));
+        assert_eq!(memo.insert_in(8, &[2], &[], &Some(5), Some(&a)), Ok(false));
+        assert_eq!(memo.len(), 4);
     }
 
     #[test]

@@ -332,11 +332,12 @@ pub(crate) fn search<M: Model>(
 /// slice of steps at a time, so that many keys can share one thread fairly
 /// (see `schedule`).
 ///
-/// Besides Lowe's memo, three reductions keep the search small, each sound
+/// Besides Lowe's memo, four reductions keep the search small, each sound
 /// for any model: reads are placed greedily; a configuration is skipped if a
 /// visited one has the same completed operations and state and a subset of
 /// its unknown ones; identical unknown operations are placed in invoke
-/// order. The search succeeds once every completed operation is placed.
+/// order; an unknown operation is placed only where it changes the state
+/// and the operation placed next needs it (see `lazy`). The search succeeds once every completed operation is placed.
 /// Models that say which states can still grow into a read's value
 /// ([`Model::reachable`]) also get configurations abandoned as soon as a
 /// pending read can no longer be satisfied ([`Pruner`]).
@@ -524,11 +525,18 @@ impl<'a, M: Model> Search<'a, M> {
             let mut failed = exhausted;
             if let Some(op) = op {
                 let class = plan.class[op as usize];
-                if let Some(next) = model.step(state, &ops[op as usize]) {
+                let after = stack
+                    .last()
+                    .filter(|f| plan.class[op_of(f.call) as usize] == Class::Unknown);
+                let next = model
+                    .step(state, &ops[op as usize])
+                    .filter(|next| lazy(model, &ops[op as usize], class, state, next, after));
+                if let Some(next) = next {
                     lin.place(plan, op);
                     let hash = lin.hash ^ hash_state(&next).wrapping_mul(0x9e37_79b9_7f4a_7c15);
                     lin.window(key);
-                    match memo.insert(hash, key, &lin.counts, &next) {
+                    let ctx = (class == Class::Unknown).then_some(&*state);
+                    match memo.insert_in(hash, key, &lin.counts, &next, ctx) {
                         Ok(true) => {
                             let before = std::mem::replace(state, next);
                             let call = 2 + 2 * op;
@@ -614,6 +622,44 @@ impl<'a, M: Model> Search<'a, M> {
             }
         };
         Some(found)
+    }
+}
+
+/// Whether placing `op` (of `class`) in `state`, leading to `next`, is worth
+/// trying: no linearization needs an operation of unknown outcome placed
+/// where it changes nothing, nor one right before an operation that could
+/// do without it. With `after` the frame of an unknown operation `u` just
+/// placed (the state before `u` in `after.before`), `op` is refused if it
+/// was possible before `u` too and either leaves the state alone (a read, a
+/// failed cas: it can go before `u`, which the search tries there) or
+/// leads to `next` from there as well (then `u` can be left out).
+///
+/// Sound for any model: from any linearization, moving such an `op` ahead
+/// of `u` (a completed operation may always pass one that never returns,
+/// and the window of open calls is the same on both sides of `u`) or
+/// dropping `u` keeps it valid with the same states from `op` on; each such
+/// step moves a completed operation earlier or drops an unknown one, so
+/// repeating them ends, in a linearization this rule allows.
+/// The moves allowed after `u` depend on the state before it, so the memo
+/// keys such configurations by that state as well (`Memo::insert_in`).
+#[inline]
+fn lazy<M: Model>(
+    model: &M,
+    op: &M::Op,
+    class: Class,
+    state: &M::State,
+    next: &M::State,
+    after: Option<&Frame<M::State>>,
+) -> bool {
+    if class == Class::Unknown && next == state {
+        return false;
+    }
+    let Some(frame) = after else {
+        return true;
+    };
+    match model.step(&frame.before, op) {
+        None => true,
+        Some(alt) => !model.is_read_only(op) && alt != *next,
     }
 }
 
@@ -727,6 +773,40 @@ mod tests {
             search(&Register::PLAIN, &ops, &spans, &budget()).0,
             Found::Linearizable
         );
+    }
+
+    #[test]
+    fn unknown_writes_are_placed_only_where_something_needs_them() {
+        // 40 unknown writes of distinct values, then reads of the last 20 of
+        // them in reverse order, one after another: each read needs its
+        // write placed right before it. Trying the unknown writes anywhere
+        // else (before a write that overwrites them, or where nothing reads
+        // them) would make every subset of the first 20 a configuration.
+        let n = 40;
+        let mut ops: Vec<RegOp> = (0..n).map(RegOp::Write).collect();
+        let mut spans: Vec<Span> = (0..n as usize)
+            .map(|i| Span { call: i, ret: None })
+            .collect();
+        for (j, v) in (n / 2..n).rev().enumerate() {
+            ops.push(RegOp::Read(Some(v)));
+            spans.push(span(100 + 2 * j, 101 + 2 * j));
+        }
+        let (found, stats) = search(&Register::PLAIN, &ops, &spans, &budget());
+        assert_eq!(found, Found::Linearizable);
+        assert!(stats.memo_entries < 2_000, "{stats:?}");
+    }
+
+    #[test]
+    fn an_unknown_write_no_one_needs_is_not_placed_before_a_write() {
+        // An unknown write of 1 is invoked first; write 2 completes, then a
+        // read sees 2. Placing the unknown write just before write 2 is
+        // refused (write 2 does the same without it), and the witness takes
+        // only what it needs.
+        let ops = [RegOp::Write(1), RegOp::Write(2), RegOp::Read(Some(2))];
+        let spans = [Span { call: 0, ret: None }, span(1, 2), span(3, 4)];
+        let mut s = Search::new(&Register::PLAIN, &ops, &spans, budget());
+        assert_eq!(s.run(u64::MAX), Some(Found::Linearizable));
+        assert_eq!(s.order(), vec![1, 2]);
     }
 
     #[test]
