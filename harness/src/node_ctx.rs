@@ -55,7 +55,7 @@ impl NodeCtx {
 
     /// Spawns a task that keeps running while the node is paused. Only for
     /// accept loops: a gated accept makes peers' connects hang, and more
-    /// than `tcp_capacity` pending connects abort the simulation.
+    /// than [`crate::runner::TCP_CAPACITY`] pending connects abort the simulation.
     pub fn spawn_ungated<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,

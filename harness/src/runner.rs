@@ -111,6 +111,10 @@ pub fn build_problem() -> Option<&'static str> {
     )
 }
 
+/// turmoil's `tcp_capacity`: a listener's backlog of pending connects and
+/// a stream's window, in segments (see where the simulation is built).
+pub const TCP_CAPACITY: usize = 4_096;
+
 /// The driver's handle on the nodes: their names, pause gates and clocks,
 /// and crash/restart that keep the harness-side state consistent.
 #[derive(Clone, Debug)]
@@ -263,7 +267,13 @@ fn simulate<S: System>(
         .simulation_duration(Duration::from_millis(scenario.sim_ms_max))
         .min_message_latency(Duration::from_millis(scenario.latency_ms_min))
         .max_message_latency(Duration::from_millis(scenario.latency_ms_max))
-        .tcp_capacity(256)
+        // turmoil panics the whole simulation when a listener has this
+        // many SYNs pending (a real kernel drops them), and a node whose
+        // links were held (delay, timeout) gets every SYN its peers and
+        // clients sent meanwhile in one burst: openraft seeds 304 and 361
+        // died of 256. It is also each stream's flow-control window (in
+        // writes), which a real TCP window of a few MB matches.
+        .tcp_capacity(TCP_CAPACITY)
         .build();
 
     // 2. Register the nodes, then the client host.

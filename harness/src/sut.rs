@@ -9,6 +9,7 @@
 
 use crate::node_ctx::NodeCtx;
 use crate::scenario::Scenario;
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -94,6 +95,32 @@ impl ClientCtx {
     /// The address of node `i`: `name:port`.
     pub fn addr(&self, i: usize) -> String {
         format!("{}:{}", self.names[i], self.port)
+    }
+
+    /// The node to try after `current` refused or failed: the hinted one
+    /// (say, the leader a follower named) if it is another node, else a
+    /// random other node, drawn from the worker's stream.
+    pub fn next_node(&mut self, current: usize, hint: Option<usize>) -> usize {
+        let n = self.names.len();
+        match hint {
+            Some(h) if h < n && h != current => h,
+            _ if n > 1 => (current + self.rng.random_range(1..n)) % n,
+            _ => current,
+        }
+    }
+
+    /// How long to wait before retry `attempt` (counted from 0): 0–2 ms
+    /// for the first three retries that follow a hint (the node named is
+    /// likely right), else jittered exponential backoff, 5–10 ms doubling
+    /// up to 40–80 ms, drawn from the worker's stream.
+    pub fn retry_delay(&mut self, attempt: u32, hinted: bool) -> Duration {
+        let ms = if hinted && attempt < 3 {
+            self.rng.random_range(0..=2)
+        } else {
+            let cap = 10u64 << attempt.min(3);
+            self.rng.random_range(cap / 2..=cap)
+        };
+        Duration::from_millis(ms)
     }
 }
 

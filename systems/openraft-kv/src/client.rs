@@ -12,7 +12,6 @@
 use crate::proto::{ClientResult, Reply, Request};
 use crate::wire;
 use harness::sut::{Client, ClientCtx};
-use rand::Rng;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::time::{sleep, timeout};
@@ -50,22 +49,11 @@ impl OpenraftClient {
     /// Moves to the hinted node, or to a random other one.
     fn redirect(&mut self, hint: Option<u64>) {
         self.conn = None;
-        let n = self.ctx.names.len();
-        self.target = match hint.map(|h| h as usize) {
-            Some(h) if h < n && h != self.target => h,
-            _ if n > 1 => (self.target + self.ctx.rng.random_range(1..n)) % n,
-            _ => self.target,
-        };
+        self.target = self.ctx.next_node(self.target, hint.map(|h| h as usize));
     }
 
     async fn backoff(&mut self, attempt: u32, hinted: bool) {
-        let ms = if hinted && attempt < 3 {
-            self.ctx.rng.random_range(0..=2)
-        } else {
-            let cap = 10u64 << attempt.min(3);
-            self.ctx.rng.random_range(cap / 2..=cap)
-        };
-        sleep(Duration::from_millis(ms)).await;
+        sleep(self.ctx.retry_delay(attempt, hinted)).await;
     }
 
     /// True if the node already closed the open connection (its FIN

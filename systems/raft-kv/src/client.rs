@@ -13,7 +13,6 @@ use super::config::RaftConfig;
 use super::mutants::Mutant;
 use super::proto::{encode, read_frame, ClientReply, ClientRequest, Hello, ReplyResult};
 use harness::sut::{Client, ClientCtx};
-use rand::Rng;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::time::{sleep, timeout};
@@ -86,22 +85,11 @@ impl ClusterClient {
     /// Moves to the hinted node, or to a random other one.
     fn redirect(&mut self, hint: Option<usize>) {
         self.conn = None;
-        let n = self.ctx.names.len();
-        self.target = match hint {
-            Some(h) if h < n && h != self.target => h,
-            _ if n > 1 => (self.target + self.ctx.rng.random_range(1..n)) % n,
-            _ => self.target,
-        };
+        self.target = self.ctx.next_node(self.target, hint);
     }
 
     async fn backoff(&mut self, attempt: u32, hinted: bool) {
-        let ms = if hinted && attempt < 3 {
-            self.ctx.rng.random_range(0..=2)
-        } else {
-            let cap = 10u64 << attempt.min(3);
-            self.ctx.rng.random_range(cap / 2..=cap)
-        };
-        sleep(Duration::from_millis(ms)).await;
+        sleep(self.ctx.retry_delay(attempt, hinted)).await;
     }
 
     /// True if the open connection is known to be closed by the node (its

@@ -15,6 +15,8 @@ pub struct Kv {
     sessions: BTreeMap<u64, (u64, ReplyResult)>,
     /// Mutant `sessions-keyed-by-seq`: every client shares one session.
     one_session: bool,
+    /// [`Kv::digest`], kept up to date by every write.
+    digest: u64,
 }
 
 impl Kv {
@@ -49,12 +51,12 @@ impl Kv {
         match op {
             RegisterOp::Read { key } => ReplyResult::Ok(self.read(key)),
             RegisterOp::Write { key, value } => {
-                self.values.insert(key.clone(), *value);
+                self.set(key, *value);
                 ReplyResult::Ok(None)
             }
             RegisterOp::Cas { key, expected, new } => {
                 if self.values.get(key) == Some(expected) {
-                    self.values.insert(key.clone(), *new);
+                    self.set(key, *new);
                     ReplyResult::Ok(None)
                 } else {
                     ReplyResult::CasMismatch
@@ -68,17 +70,29 @@ impl Kv {
         self.values.get(key).copied()
     }
 
-    /// A digest of every register's value (FNV-1a), so that nodes' applied
-    /// states can be compared without copying them.
-    pub fn digest(&self) -> u64 {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for (key, value) in &self.values {
-            for byte in key.bytes().chain([0xff]).chain(value.to_le_bytes()) {
-                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-            }
+    fn set(&mut self, key: &str, value: i64) {
+        if let Some(old) = self.values.insert(key.to_string(), value) {
+            self.digest = self.digest.wrapping_sub(register_hash(key, old));
         }
-        hash
+        self.digest = self.digest.wrapping_add(register_hash(key, value));
     }
+
+    /// A digest of every register's value, so that nodes' applied states
+    /// can be compared without copying them: the wrapping sum of each
+    /// register's FNV-1a hash, kept up to date as registers are written
+    /// (the node publishes it on every loop pass).
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
+}
+
+/// FNV-1a of one register: its key, a separator and its value.
+fn register_hash(key: &str, value: i64) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.bytes().chain([0xff]).chain(value.to_le_bytes()) {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
 }
 
 #[cfg(test)]
@@ -116,5 +130,23 @@ mod tests {
         assert_eq!(kv.read("x"), Some(7));
         assert_eq!(kv.read("y"), None);
         assert_eq!(kv.apply(&Command::Noop), ReplyResult::Ok(None));
+    }
+
+    #[test]
+    fn the_digest_is_of_the_state_not_of_the_path_to_it() {
+        let write = |k: &str, v| RegisterOp::Write {
+            key: k.into(),
+            value: v,
+        };
+        let (mut a, mut b) = (Kv::default(), Kv::default());
+        a.apply(&cmd(1, 1, write("x", 1)));
+        a.apply(&cmd(1, 2, write("y", 2)));
+        a.apply(&cmd(1, 3, write("x", 3)));
+        b.apply(&cmd(2, 1, write("y", 2)));
+        b.apply(&cmd(2, 2, write("x", 3)));
+        assert_eq!(a.digest(), b.digest(), "same registers, same digest");
+        b.apply(&cmd(2, 3, write("x", 4)));
+        assert_ne!(a.digest(), b.digest(), "a register differs");
+        assert_ne!(Kv::default().digest(), a.digest());
     }
 }
