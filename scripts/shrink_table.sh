@@ -15,7 +15,9 @@
 #   scripts/shrink_table.sh [WORKDIR] [BUG...]   (default: a fresh directory in /tmp, every bug)
 #
 # Prints one markdown row per bug. Needs the release binaries:
-#   cargo build --release -p harness-cli -p raft-kv --example detection_matrix
+#   cargo build --release -p harness-cli && cargo build --release -p raft-kv --example detection_matrix
+# (two commands: with `--example`, cargo builds only that example of every
+# package named, not the harness binary)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 H="${HARNESS_BIN:-$root/target/release/harness}"

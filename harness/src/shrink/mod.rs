@@ -737,8 +737,10 @@ mod tests {
                 leader: false,
             },
         };
-        let mut scenario = Scenario::default();
-        scenario.ops = 4;
+        let mut scenario = Scenario {
+            ops: 4,
+            ..Scenario::default()
+        };
         scenario.nemesis.script = vec![pause(0), pause(100), pause(500)];
         let ms = 1_000_000;
         let mut history = History::new();
