@@ -9,18 +9,27 @@
 //! `liveness`, `error`, or any kind a later verdict adds: the test compares
 //! [`SeedVerdict::label`]s, never the variants):
 //!
-//! 1. **ops**: the workload stops early (at the op that closes the
-//!    counterexample, else at a half, a quarter, …);
-//! 2. **faults**: delta debugging ([`results::ddmin`]) over the explicit schedule;
-//! 3. **durations**: each fault's `ms` halved, all at once or one by one;
+//! 0. **cut**, first and again after every pass that changed the run: the
+//!    workload stops at the violation (the op that closes the
+//!    counterexample, or the `invariant` event) and the scripted faults
+//!    that start after it, or never started, go. Every later candidate is
+//!    then a run of about the violation's length, not the original's;
+//! 1. **ops**: the workload stops earlier still (a half, a quarter, …);
+//! 2. **sparser**: clients think longer between ops, so the same stretch
+//!    of time holds fewer of them; **clients**: fewer of them (both
+//!    early: they make every later candidate cheaper);
+//! 3. **triggers**: all of them off, or one off; **buggify**: off;
+//! 4. **faults**: first a binary search over the faults before the
+//!    violation (none, the last 1, 2, 3, 4, 8, half), then delta debugging
+//!    ([`results::ddmin`]) over what is left;
+//! 5. **durations**: each fault's `ms` halved, all at once or one by one;
 //!    **earlier**: every fault moved earlier together (the first to 0, or
-//!    by a half, a quarter of its start), so the next ops pass can stop
-//!    the workload sooner (the later faults by up to half the last one's
-//!    start, the earlier ones then at 0); **sparser**: clients think
-//!    longer between ops, so the same stretch of time holds fewer of them;
-//! 4. **clients**, **keys** and **nodes**: fewer of each (faults naming a
-//!    node the smaller cluster lacks are dropped with it; a system that
-//!    refuses to build the candidate just makes it a non-failing one).
+//!    by a half, a quarter of its start), so the next cut can stop the
+//!    workload sooner (the later faults by up to half the last one's
+//!    start, the earlier ones then at 0);
+//! 6. **keys** and **nodes**: fewer of each (faults naming a node the
+//!    smaller cluster lacks are dropped with it; a system that refuses to
+//!    build the candidate just makes it a non-failing one).
 //!
 //! The passes repeat until a round changes nothing or the budget (time,
 //! attempts) runs out; the best scenario so far is the result. Within a
@@ -32,7 +41,7 @@ use crate::faults::with_explicit_schedule;
 use crate::runner::RunOutcome;
 use crate::scenario::Scenario;
 use crate::sweep::pool;
-use crate::sweep::verdict::{judge, SeedVerdict};
+use crate::sweep::verdict::{judge, judge_within, SeedVerdict};
 use nemeses::{Delay, Fault, Timed};
 use results::check::CheckReport;
 use results::ddmin;
@@ -68,6 +77,8 @@ impl Default for ShrinkOptions {
 pub struct Size {
     /// Scripted faults.
     pub faults: usize,
+    /// Triggers (each may fire faults of its own).
+    pub triggers: usize,
     /// Their durations, summed, in ms.
     pub fault_ms: u64,
     /// Client operations.
@@ -86,6 +97,7 @@ impl Size {
         let script = &scenario.nemesis.script;
         Size {
             faults: script.len(),
+            triggers: scenario.nemesis.triggers.len(),
             fault_ms: script.iter().map(|t| t.fault.ms()).sum(),
             ops: scenario.ops,
             clients: scenario.clients,
@@ -99,8 +111,14 @@ impl fmt::Display for Size {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} faults ({} ms), {} ops, {} clients, {} keys, {} nodes",
-            self.faults, self.fault_ms, self.ops, self.clients, self.keys, self.nodes
+            "{} faults ({} ms), {} triggers, {} ops, {} clients, {} keys, {} nodes",
+            self.faults,
+            self.fault_ms,
+            self.triggers,
+            self.ops,
+            self.clients,
+            self.keys,
+            self.nodes
         )
     }
 }
@@ -175,7 +193,7 @@ pub fn shrink(
     progress: &mut dyn FnMut(&Size, usize),
 ) -> Result<Shrunk, String> {
     let explicit = with_explicit_schedule(scenario, history);
-    let original = attempt(run, &explicit);
+    let original = attempt_original(run, &explicit);
     match original.verdict.label() {
         "linearizable" | "unknown" => {
             return Err(format!(
@@ -201,21 +219,33 @@ pub fn shrink(
     };
     let mut best = original.clone();
     progress(&Size::of(&best.scenario), 1);
+    // First the cut at the violation, which makes every later candidate
+    // a shorter (cheaper) run; then the passes that thin the workload
+    // (each also shortens the runs after it), then the faults.
+    best = search.pass(Pass::Cut, best, progress);
     loop {
-        let before = Size::of(&best.scenario);
+        let before = best.scenario.clone();
         for pass in [
             Pass::Ops,
+            Pass::Sparser,
+            Pass::Clients,
+            Pass::Triggers,
+            Pass::Buggify,
             Pass::Faults,
             Pass::Durations,
             Pass::Earlier,
-            Pass::Sparser,
-            Pass::Clients,
             Pass::Keys,
             Pass::Nodes,
         ] {
+            let was = best.scenario.clone();
             best = search.pass(pass, best, progress);
+            if best.scenario != was {
+                // The run changed: its violation may come sooner, and
+                // faults after it (or never started) can go.
+                best = search.pass(Pass::Cut, best, progress);
+            }
         }
-        if Size::of(&best.scenario) == before || search.exhausted() {
+        if best.scenario == before || search.exhausted() {
             break;
         }
     }
@@ -227,10 +257,37 @@ pub fn shrink(
     })
 }
 
+/// Wall-clock budget of the linearizability check of one candidate, and
+/// first of the original's: a candidate whose check takes longer is just
+/// not a failing one (its verdict is unknown), so one slow history cannot
+/// spend the shrink's whole budget.
+const CANDIDATE_CHECK: Duration = Duration::from_secs(5);
+
+/// Re-runs and judges the original: its check gets [`CANDIDATE_CHECK`]
+/// first, and [`judge`]'s full budget only when that does not decide it
+/// (an invariant or liveness failure whose history has not been checked
+/// to the end within it is shrunk as that failure).
+fn attempt_original(
+    run: &(dyn Fn(&Scenario) -> RunOutcome + Sync),
+    scenario: &Scenario,
+) -> Failure {
+    let outcome = run(scenario);
+    let (mut verdict, mut report) = judge_within(&outcome, 1, CANDIDATE_CHECK);
+    if verdict.label() == "unknown" {
+        (verdict, report) = judge(&outcome, 1);
+    }
+    Failure {
+        scenario: scenario.clone(),
+        outcome,
+        verdict,
+        report,
+    }
+}
+
 /// Runs and judges one candidate.
 fn attempt(run: &(dyn Fn(&Scenario) -> RunOutcome + Sync), scenario: &Scenario) -> Failure {
     let outcome = run(scenario);
-    let (verdict, report) = judge(&outcome, 1);
+    let (verdict, report) = judge_within(&outcome, 1, CANDIDATE_CHECK);
     Failure {
         scenario: scenario.clone(),
         outcome,
@@ -241,6 +298,9 @@ fn attempt(run: &(dyn Fn(&Scenario) -> RunOutcome + Sync), scenario: &Scenario) 
 
 #[derive(Clone, Copy, Debug)]
 enum Pass {
+    Cut,
+    Triggers,
+    Buggify,
     Ops,
     Faults,
     Durations,
@@ -314,6 +374,16 @@ impl Search<'_> {
     ) -> Failure {
         let attempts = || self.attempts.load(Ordering::SeqCst);
         if let Pass::Faults = pass {
+            if best.scenario.nemesis.script.is_empty() {
+                return best;
+            }
+            // Binary search first: no faults, or only the last few before
+            // the violation (the faults that matter are usually its
+            // neighbours), before ddmin's one-at-a-time rounds.
+            if let Some((_, found)) = self.first_failing(windows(&best)) {
+                best = found;
+                progress(&Size::of(&best.scenario), attempts());
+            }
             let script = best.scenario.nemesis.script.clone();
             if script.is_empty() {
                 return best;
@@ -357,21 +427,59 @@ fn candidates(pass: Pass, best: &Failure) -> Vec<Scenario> {
         c
     };
     match pass {
+        Pass::Cut => cut(best),
+        Pass::Triggers => {
+            let triggers = &s.nemesis.triggers;
+            let mut out = Vec::new();
+            if !triggers.is_empty() {
+                let mut none = s.clone();
+                none.nemesis.triggers.clear();
+                out.push(none);
+            }
+            if triggers.len() > 1 {
+                for i in 0..triggers.len() {
+                    let mut c = s.clone();
+                    c.nemesis.triggers.remove(i);
+                    out.push(c);
+                }
+            }
+            out
+        }
+        Pass::Buggify => {
+            let mut out = Vec::new();
+            if s.nemesis.buggify.is_on() {
+                let mut off = s.clone();
+                off.nemesis.buggify = Default::default();
+                out.push(off);
+            }
+            out
+        }
         Pass::Ops => fewer(s.ops, &ops_to_counterexample(best))
             .into_iter()
             .map(|ops| Scenario { ops, ..s.clone() })
             .collect(),
-        Pass::Clients => fewer(s.clients, &[])
-            .into_iter()
-            .map(|clients| {
-                let mut c = Scenario {
-                    clients,
-                    ..s.clone()
-                };
-                c.topology.client_hosts = c.topology.client_hosts.min(clients);
-                c
-            })
-            .collect(),
+        Pass::Clients => {
+            // Each count with the ops its clients run in the same stretch
+            // of time first, then with every op.
+            let counts = fewer(s.clients, &[]);
+            let scaled = counts
+                .iter()
+                .map(|&k| (k, ops_for(best, k, s.think_ms_max)));
+            let all = counts.iter().map(|&k| (k, s.ops));
+            scaled
+                .filter(|&(_, ops)| ops < s.ops)
+                .chain(all)
+                .map(|(clients, ops)| {
+                    let mut c = Scenario {
+                        clients,
+                        ops,
+                        ..s.clone()
+                    };
+                    c.topology.client_hosts = c.topology.client_hosts.min(clients);
+                    c
+                })
+                .collect()
+        }
         Pass::Keys => fewer(s.workload.keys, &[])
             .into_iter()
             .map(|keys| {
@@ -439,15 +547,33 @@ fn candidates(pass: Pass, best: &Failure) -> Vec<Scenario> {
                 })
                 .collect()
         }
-        Pass::Sparser => [16, 4, 2]
-            .into_iter()
-            .map(|k| s.think_ms_max.max(1).saturating_mul(k).min(THINK_MS_MAX))
-            .filter(|&t| t > s.think_ms_max)
-            .map(|think_ms_max| Scenario {
+        Pass::Sparser => {
+            let thinks: Vec<u64> = [16, 4, 2]
+                .into_iter()
+                .map(|k| s.think_ms_max.max(1).saturating_mul(k).min(THINK_MS_MAX))
+                .filter(|&t| t > s.think_ms_max)
+                .collect();
+            // With the ops cut to what fills the same stretch of time
+            // first (a run as long as this one, not k times longer), then
+            // with every op.
+            let mut out: Vec<Scenario> = thinks
+                .iter()
+                .map(|&think_ms_max| {
+                    let ops = ops_for(best, s.clients, think_ms_max);
+                    Scenario {
+                        think_ms_max,
+                        ops,
+                        ..s.clone()
+                    }
+                })
+                .filter(|c| c.ops < s.ops)
+                .collect();
+            out.extend(thinks.into_iter().map(|think_ms_max| Scenario {
                 think_ms_max,
                 ..s.clone()
-            })
-            .collect(),
+            }));
+            out
+        }
         Pass::Faults => Vec::new(),
     }
 }
@@ -455,21 +581,121 @@ fn candidates(pass: Pass, best: &Failure) -> Vec<Scenario> {
 /// Longest think time a sparser candidate gets (a scenario allows 60 s).
 const THINK_MS_MAX: u64 = 2_000;
 
-/// The number of ops invoked up to the event that closes the first
-/// counterexample: a workload stopped there still ran every op of it.
+/// About the ops `clients` clients thinking up to `think_ms_max` between
+/// ops run until `best`'s violation (else its last client op), with a
+/// fifth more for slack; at most `best`'s ops. A client's cycle is
+/// measured on `best` (its think time, half the maximum on average,
+/// plus how long its ops took) and the think time swapped.
+fn ops_for(best: &Failure, clients: usize, think_ms_max: u64) -> usize {
+    let s = &best.scenario;
+    let events = best.outcome.history.events();
+    let client = |e: &&results::Event| matches!(e.process, Process::Client(_));
+    let end = violation(best)
+        .map(|(_, t)| t)
+        .or_else(|| events.iter().filter(client).map(|e| e.time).max())
+        .unwrap_or(0);
+    let invoked = events
+        .iter()
+        .filter(client)
+        .filter(|e| e.kind == EventType::Invoke && e.time <= end)
+        .count()
+        .max(1);
+    // ns per op per client, then with the new think time.
+    let cycle = end as f64 * s.clients as f64 / invoked as f64;
+    let think = |ms: u64| ms as f64 * 1e6 / 2.0;
+    let new_cycle = (cycle - think(s.think_ms_max)).max(1e6) + think(think_ms_max);
+    let ops = (end as f64 * clients as f64 / new_cycle * 1.2).ceil() as usize;
+    ops.clamp(1, s.ops)
+}
+
+/// The number of ops invoked up to the violation: a workload stopped
+/// there still ran every op of it.
 fn ops_to_counterexample(best: &Failure) -> Vec<usize> {
-    let Some(Verdict::Invalid(c)) = best.report.as_ref().map(|r| &r.verdict) else {
-        return Vec::new();
+    violation(best).map(|(ops, _)| ops).into_iter().collect()
+}
+
+/// Where the run went wrong: the client ops invoked up to it, and its
+/// simulated time (ns). For a history that is not linearizable, the event
+/// that closes the first counterexample; for a violated invariant, the
+/// `invariant` event. `None` for other failures (a liveness failure
+/// comes after the workload).
+fn violation(best: &Failure) -> Option<(usize, u64)> {
+    let events = best.outcome.history.events();
+    let at = match best.report.as_ref().map(|r| &r.verdict) {
+        Some(Verdict::Invalid(c)) if best.verdict.label() == "not-linearizable" => {
+            events.iter().position(|e| e.index == c.closed_by)?
+        }
+        _ if best.verdict.label() == "invariant" => events
+            .iter()
+            .position(|e| e.process == Process::Nemesis && e.f == "invariant")?,
+        _ => return None,
     };
-    let invoked = best
+    let invoked = events[..=at]
+        .iter()
+        .filter(|e| e.kind == EventType::Invoke && matches!(e.process, Process::Client(_)))
+        .count();
+    Some((invoked, events[at].time))
+}
+
+/// The cut at the violation: the workload stops at it (its last op
+/// invoked; the workload ends once the ops in flight complete) and the
+/// scripted faults that start after it go; else only one of the two; and
+/// the scripted faults that never started (after the last scripted start
+/// or skip the history holds). Each is a shorter run of the same prefix.
+fn cut(best: &Failure) -> Vec<Scenario> {
+    let s = &best.scenario;
+    let script = &s.nemesis.script;
+    let mut out: Vec<Scenario> = Vec::new();
+    let mut push = |c: Scenario| {
+        if c != *s && !out.contains(&c) {
+            out.push(c);
+        }
+    };
+    let until =
+        |ms: u64| -> Vec<Timed> { script.iter().filter(|t| t.at_ms <= ms).cloned().collect() };
+    if let Some((ops, time)) = violation(best) {
+        let before = until(time.div_ceil(1_000_000));
+        let ops = ops.clamp(1, s.ops);
+        push(Scenario {
+            ops,
+            ..with_script(s, before.clone())
+        });
+        push(Scenario { ops, ..s.clone() });
+        push(with_script(s, before));
+    }
+    let last_start = best
         .outcome
         .history
         .events()
         .iter()
-        .take_while(|e| e.index <= c.closed_by)
-        .filter(|e| e.kind == EventType::Invoke && matches!(e.process, Process::Client(_)))
-        .count();
-    vec![invoked]
+        .filter(|e| e.process == Process::Nemesis && e.value.get("trigger").is_none())
+        .filter(|e| e.f.ends_with("-start") || e.f.ends_with("-skip"))
+        .map(|e| e.time.div_ceil(1_000_000))
+        .max();
+    if let Some(last) = last_start {
+        push(with_script(s, until(last)));
+    }
+    out
+}
+
+/// The Faults pass's first candidates, smallest first: no scripted fault
+/// at all, then only the last 1, 2, 3, 4, 8 and half of those that start
+/// before the violation (all of them when there is none).
+fn windows(best: &Failure) -> Vec<Scenario> {
+    let s = &best.scenario;
+    let script = &s.nemesis.script;
+    let end = violation(best).map_or(u64::MAX, |(_, t)| t.div_ceil(1_000_000));
+    let before: Vec<Timed> = script.iter().filter(|t| t.at_ms <= end).cloned().collect();
+    let n = before.len();
+    let mut keep: Vec<usize> = [0, 1, 2, 3, 4, 8, n / 2]
+        .into_iter()
+        .filter(|&k| k <= n && k < script.len())
+        .collect();
+    keep.sort_unstable();
+    keep.dedup();
+    keep.into_iter()
+        .map(|k| with_script(s, before[n - k..].to_vec()))
+        .collect()
 }
 
 /// `base` with exactly these scripted faults.
@@ -498,6 +724,75 @@ fn with_ms(fault: &Fault, ms: u64) -> Fault {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
+
+    /// A run whose invariant broke at 200 ms, after 2 of its 4 ops, with
+    /// scripted faults at 0, 100 and 500 ms (the last never started).
+    fn broken_at_200_ms() -> Failure {
+        let pause = |at_ms| Timed {
+            at_ms,
+            fault: Fault::Pause {
+                node: 0,
+                ms: 10,
+                leader: false,
+            },
+        };
+        let mut scenario = Scenario {
+            ops: 4,
+            ..Scenario::default()
+        };
+        scenario.nemesis.script = vec![pause(0), pause(100), pause(500)];
+        let ms = 1_000_000;
+        let mut history = History::new();
+        let op = |p| results::Event::invoke(Process::Client(p), "read", "k0", Value::Null);
+        history.push(0, results::Event::nemesis("pause-start", json!({"id": 0})));
+        history.push(10 * ms, op(0));
+        history.push(
+            100 * ms,
+            results::Event::nemesis("pause-start", json!({"id": 1})),
+        );
+        history.push(150 * ms, op(1));
+        history.push(200 * ms, results::Event::nemesis("invariant", json!({})));
+        history.push(300 * ms, op(2));
+        history.push(400 * ms, op(3));
+        Failure {
+            scenario,
+            outcome: RunOutcome {
+                history,
+                sim_time: Duration::from_millis(400),
+                error: None,
+                liveness: None,
+                invariant: Some("broken".into()),
+                checker: None,
+            },
+            verdict: SeedVerdict::Invariant {
+                detail: "broken".into(),
+            },
+            report: None,
+        }
+    }
+
+    #[test]
+    fn the_cut_stops_the_workload_and_the_faults_at_the_violation() {
+        let best = broken_at_200_ms();
+        assert_eq!(violation(&best), Some((2, 200_000_000)));
+        let cuts = cut(&best);
+        let starts = |s: &Scenario| s.nemesis.script.iter().map(|t| t.at_ms).collect::<Vec<_>>();
+        assert_eq!((cuts[0].ops, starts(&cuts[0])), (2, vec![0, 100]));
+        assert_eq!((cuts[1].ops, starts(&cuts[1])), (2, vec![0, 100, 500]));
+        assert_eq!((cuts[2].ops, starts(&cuts[2])), (4, vec![0, 100]));
+        assert_eq!(cuts.len(), 3, "the never-started cut is the third again");
+    }
+
+    #[test]
+    fn the_fault_windows_go_from_none_to_the_last_few_before_the_violation() {
+        let best = broken_at_200_ms();
+        let starts: Vec<Vec<u64>> = windows(&best)
+            .iter()
+            .map(|s| s.nemesis.script.iter().map(|t| t.at_ms).collect())
+            .collect();
+        assert_eq!(starts, [vec![], vec![100], vec![0, 100]]);
+    }
 
     #[test]
     fn a_fault_can_be_made_shorter_whatever_its_kind() {
