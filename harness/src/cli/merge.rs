@@ -36,12 +36,13 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         .map(|d| read_shard(d))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let (mut summary, latencies) = merge_shards(&shards)?;
-    // Each shard's per-seed histograms, kept whole (seeds never overlap).
-    let mut per_seed = results::latency::seeds::SeedLatencies::new();
+    // Each shard's per-seed histograms, kept encoded (seeds never overlap).
+    let mut per_seed = results::latency::seeds::SeedLines::new();
     for shard in &shards {
         let path = shard.dir.join(results::latency::seeds::SEEDS_FILE);
         if path.is_file() {
-            per_seed.merge(&results::latency::seeds::SeedLatencies::read_file(&path)?);
+            let bytes = results::latency::seeds::read_bounded(&path)?;
+            per_seed.add_hdr(&bytes, &path.display().to_string())?;
         }
     }
     std::fs::create_dir_all(&args.out)

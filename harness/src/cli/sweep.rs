@@ -22,7 +22,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use results::latency::by_fault::FaultLatencies;
-use results::latency::seeds::{SeedLatencies, SEEDS_FILE};
+use results::latency::seeds::{SeedLines, SEEDS_FILE};
 use results::latency::Latencies;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -147,13 +147,17 @@ pub fn run_sweep(
     let progress = Progress::new(seeds.len() as u64);
     let mut results = Vec::with_capacity(seeds.len());
     let mut latencies = Latencies::new();
-    let mut per_seed = SeedLatencies::new();
+    // Encoded at once: decoded, a seed's histograms take about 10 MB.
+    let mut per_seed = SeedLines::new();
+    let mut encode_error = None;
     let mut failures = 0usize;
     let (not_run, wall) = timed(|| {
         let done = |_, (result, lat): (SeedResult, FaultLatencies)| {
             latencies.merge(&lat.all);
             if !lat.all.is_empty() {
-                per_seed.insert(result.seed, lat);
+                if let Err(e) = per_seed.insert(result.seed, &lat) {
+                    encode_error.get_or_insert(e);
+                }
             }
             if !result.verdict.is_pass() {
                 failures += 1;
@@ -168,6 +172,9 @@ pub fn run_sweep(
         pool::run(&seeds, jobs, stop, |seed| plan.run_seed_guarded(seed), done)
     });
     progress.bar.finish_and_clear();
+    if let Some(e) = encode_error {
+        anyhow::bail!("cannot encode the per-seed histograms: {e}");
+    }
 
     // 3. Report.
     let mut failing: Vec<PathBuf> = results
@@ -366,7 +373,7 @@ pub(crate) struct Outputs<'a> {
     /// The merged latency histograms.
     pub latencies: &'a Latencies,
     /// Each seed's histograms (`seeds.hdr`).
-    pub per_seed: &'a SeedLatencies,
+    pub per_seed: &'a SeedLines,
     /// Where the JUnit report goes, if anywhere.
     pub junit: Option<&'a Path>,
 }
@@ -398,7 +405,9 @@ fn write_outputs(
     let hdr = out.join(results::latency::HDR_FILE);
     write_whole(&hdr, &latencies.to_hdr())?;
     // Each seed's histograms, so that `compare` can resample seeds.
-    write_whole(&out.join(SEEDS_FILE), &per_seed.to_hdr())?;
+    let mut seeds_hdr = Vec::new();
+    per_seed.write_hdr(&mut seeds_hdr)?;
+    write_whole(&out.join(SEEDS_FILE), &seeds_hdr)?;
     let json = out.join(results::latency::JSON_FILE);
     let json_text = if per_seed.is_empty() {
         latencies.to_json()

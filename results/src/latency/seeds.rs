@@ -110,32 +110,9 @@ impl SeedLatencies {
 
     /// Writes `seeds.hdr` as described in the module docs.
     pub fn write_hdr(&self, mut out: impl Write) -> io::Result<()> {
-        writeln!(
-            out,
-            "#[harness per-seed latency histograms: simulated ns from invoke to completion]"
-        )?;
-        writeln!(
-            out,
-            "#[one histogram per Tag=<seed>/<all|none|fault kind>/<f>.<ok|fail|info>; HdrHistogram V2 + deflate, base64]"
-        )?;
-        writeln!(
-            out,
-            "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\""
-        )?;
-        let mut serializer = V2DeflateSerializer::new();
-        let mut log = IntervalLogWriterBuilder::new()
-            .with_max_value_divisor(NS_PER_MS)
-            .begin_log_with(&mut out, &mut serializer)?;
+        write_header(&mut out)?;
         for (seed, lat) in self.iter() {
-            for (group, lat) in lat.iter() {
-                let group = escape_tag(group).replace('/', "%2F");
-                for (f, outcome, h) in lat.iter() {
-                    let tag = format!("{seed}/{group}/{}.{outcome}", escape_tag(f));
-                    let tag = Tag::new(&tag).expect("escape_tag removes what a tag forbids");
-                    log.write_histogram(h, Duration::ZERO, Duration::ZERO, Some(tag))
-                        .map_err(|e| io::Error::other(e.to_string()))?;
-                }
-            }
+            out.write_all(&seed_lines(seed, lat)?)?;
         }
         Ok(())
     }
@@ -188,23 +165,161 @@ impl SeedLatencies {
 
     /// Reads the `seeds.hdr` file at `path`.
     pub fn read_file(path: &Path) -> Result<Self, FormatError> {
-        let name = path.display().to_string();
-        let error = |message: String| FormatError {
-            file: name.clone(),
-            line: 0,
-            message,
-        };
-        let len = std::fs::metadata(path)
-            .map_err(|e| error(format!("cannot read: {e}")))?
-            .len();
-        if len > MAX_FILE_BYTES {
-            return Err(error(format!(
-                "{len} bytes: expected a per-seed histogram file of at most {MAX_FILE_BYTES} bytes"
-            )));
-        }
-        let bytes = std::fs::read(path).map_err(|e| error(format!("cannot read: {e}")))?;
-        Self::from_hdr(&bytes, &name)
+        let bytes = read_bounded(path)?;
+        Self::from_hdr(&bytes, &path.display().to_string())
     }
+}
+
+/// The bytes of the `seeds.hdr` file at `path`, refused above
+/// [`MAX_FILE_BYTES`].
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, FormatError> {
+    let error = |message: String| FormatError {
+        file: path.display().to_string(),
+        line: 0,
+        message,
+    };
+    let len = std::fs::metadata(path)
+        .map_err(|e| error(format!("cannot read: {e}")))?
+        .len();
+    if len > MAX_FILE_BYTES {
+        return Err(error(format!(
+            "{len} bytes: expected a per-seed histogram file of at most {MAX_FILE_BYTES} bytes"
+        )));
+    }
+    std::fs::read(path).map_err(|e| error(format!("cannot read: {e}")))
+}
+
+/// Each seed's lines of `seeds.hdr`, encoded as soon as the seed is
+/// added: what a sweep keeps while it runs. A seed's histograms take about
+/// 10 MB decoded (one per group, op kind and outcome, each as wide as its
+/// longest latency) but a few KB encoded, so a sweep of 10,000 seeds holds
+/// tens of MB, not a hundred GB.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SeedLines {
+    seeds: BTreeMap<u64, Vec<u8>>,
+    /// Every seed's histograms merged (one set, whatever the seed count).
+    merged: FaultLatencies,
+}
+
+impl SeedLines {
+    /// No seeds.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds seed `seed`'s histograms; a seed added twice is an error (the
+    /// same seed from two shards).
+    pub fn insert(&mut self, seed: u64, lat: &FaultLatencies) -> io::Result<()> {
+        if self.seeds.contains_key(&seed) {
+            return Err(io::Error::other(format!("seed {seed} is there twice")));
+        }
+        self.seeds.insert(seed, seed_lines(seed, lat)?);
+        self.merged.merge(lat);
+        Ok(())
+    }
+
+    /// Every seed added, merged.
+    pub fn merged(&self) -> &FaultLatencies {
+        &self.merged
+    }
+
+    /// Adds every seed of a `seeds.hdr` file's text, each line checked as
+    /// [`SeedLatencies::from_hdr`] checks it but decoded on its own, so the
+    /// file's seeds are never all decoded at once; a seed already here is an
+    /// error.
+    pub fn add_hdr(&mut self, bytes: &[u8], file: &str) -> Result<(), FormatError> {
+        let mut added: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+        let mut merged = FaultLatencies::default();
+        for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+            if line.starts_with(b"#") || line.starts_with(b"\"StartTimestamp\"") {
+                continue;
+            }
+            let one = SeedLatencies::from_hdr(line, file)
+                .map_err(|e| FormatError { line: i + 1, ..e })?;
+            for (seed, lat) in one.iter() {
+                added.entry(seed).or_default().extend_from_slice(line);
+                merged.merge(lat);
+            }
+        }
+        if let Some(seed) = added.keys().find(|s| self.seeds.contains_key(s)) {
+            return Err(FormatError {
+                file: file.to_string(),
+                line: 0,
+                message: format!("seed {seed} is already in another per-seed file"),
+            });
+        }
+        self.seeds.extend(added);
+        self.merged.merge(&merged);
+        Ok(())
+    }
+
+    /// Number of seeds.
+    pub fn len(&self) -> usize {
+        self.seeds.len()
+    }
+
+    /// True when there is no seed.
+    pub fn is_empty(&self) -> bool {
+        self.seeds.is_empty()
+    }
+
+    /// Writes `seeds.hdr`, seeds in order: the same bytes as
+    /// [`SeedLatencies::write_hdr`] of the same seeds.
+    pub fn write_hdr(&self, mut out: impl Write) -> io::Result<()> {
+        write_header(&mut out)?;
+        for lines in self.seeds.values() {
+            out.write_all(lines)?;
+        }
+        Ok(())
+    }
+}
+
+/// The comment lines and column header of `seeds.hdr`.
+fn write_header(mut out: impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "#[harness per-seed latency histograms: simulated ns from invoke to completion]"
+    )?;
+    writeln!(
+        out,
+        "#[one histogram per Tag=<seed>/<all|none|fault kind>/<f>.<ok|fail|info>; HdrHistogram V2 + deflate, base64]"
+    )?;
+    writeln!(
+        out,
+        "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\""
+    )?;
+    let mut serializer = V2DeflateSerializer::new();
+    IntervalLogWriterBuilder::new()
+        .with_max_value_divisor(NS_PER_MS)
+        .begin_log_with(&mut out, &mut serializer)?;
+    Ok(())
+}
+
+/// Seed `seed`'s histogram lines, without the log's own header lines.
+fn seed_lines(seed: u64, lat: &FaultLatencies) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut serializer = V2DeflateSerializer::new();
+    let mut log = IntervalLogWriterBuilder::new()
+        .with_max_value_divisor(NS_PER_MS)
+        .begin_log_with(&mut buf, &mut serializer)?;
+    for (group, lat) in lat.iter() {
+        let group = escape_tag(group).replace('/', "%2F");
+        for (f, outcome, h) in lat.iter() {
+            let tag = format!("{seed}/{group}/{}.{outcome}", escape_tag(f));
+            let tag = Tag::new(&tag).expect("escape_tag removes what a tag forbids");
+            log.write_histogram(h, Duration::ZERO, Duration::ZERO, Some(tag))
+                .map_err(|e| io::Error::other(e.to_string()))?;
+        }
+    }
+    drop(log);
+    // The writer starts every log with `#[...]` lines; only the file has them.
+    let mut lines = Vec::with_capacity(buf.len());
+    for line in buf.split_inclusive(|&b| b == b'\n') {
+        if !line.starts_with(b"#") {
+            lines.extend_from_slice(line);
+        }
+    }
+    Ok(lines)
 }
 
 /// Splits `<seed>/<group>/<f>.<outcome>`, undoing the escapes.
@@ -249,5 +364,26 @@ mod tests {
         ] {
             assert_eq!(parse_seed_tag(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn seed_lines_write_the_same_file_as_the_decoded_seeds() {
+        let mut decoded = SeedLatencies::new();
+        let mut encoded = SeedLines::new();
+        for seed in [9, 2, 5] {
+            let mut lat = FaultLatencies::default();
+            lat.all.record("read", Outcome::Ok, 1_000_000 * seed);
+            lat.all.record("write", Outcome::Info, 300_000_000);
+            decoded.insert(seed, lat.clone());
+            encoded.insert(seed, &lat).unwrap();
+        }
+        let mut bytes = Vec::new();
+        encoded.write_hdr(&mut bytes).unwrap();
+        assert_eq!(bytes, decoded.to_hdr());
+        let mut again = SeedLines::new();
+        again.add_hdr(&bytes, "seeds.hdr").unwrap();
+        assert_eq!(again, encoded);
+        assert_eq!(again.merged(), &decoded.merged());
+        assert!(again.add_hdr(&bytes, "seeds.hdr").is_err(), "seeds twice");
     }
 }
