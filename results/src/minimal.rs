@@ -220,8 +220,13 @@ impl MinimalCounterexample {
                 .unwrap_or(inv.time);
             let end = done.map_or(u64::MAX, |c| c.time);
             let mut faults = Vec::new();
+            // A node's own event (`event`) and a fault that did not start
+            // (`*-skip`) are in the history but were not faults.
+            let was_fault =
+                |w: &&crate::report::FaultWindow| w.kind != "event" && !w.kind.ends_with("-skip");
             for w in windows
                 .iter()
+                .filter(was_fault)
                 .filter(|w| w.start_ns <= end && w.end_ns >= since)
             {
                 let start = by_index(w.start_index);
@@ -543,6 +548,41 @@ mod tests {
             stuck.iter().any(|s| s.op.op == "read -> 3"),
             "{}",
             m.explanation
+        );
+    }
+
+    /// The words name the faults around the counterexample, not a node's
+    /// own events or faults that were skipped.
+    #[test]
+    fn the_words_name_faults_not_events() {
+        let mut h = History::new();
+        h.push(
+            1,
+            Event::nemesis("pause-start", json!({"node": "n2", "ms": 500})),
+        );
+        let stale_read = history(false).events().len() - 21; // its ok, then 10 reads
+        for (i, e) in history(false).events().iter().enumerate() {
+            if i == stale_read {
+                // While the stale read is pending (between its invoke and ok).
+                let near = e.time + 4;
+                h.push(
+                    near,
+                    Event::nemesis("event", json!({"node": "n2", "name": "x"})),
+                );
+                h.push(near, Event::nemesis("crash-skip", json!({"node": "n3"})));
+            }
+            h.push(e.time + 5, e.clone());
+        }
+        h.push(10_000, Event::nemesis("pause-end", json!({"node": "n2"})));
+        let m = minimal(&h).unwrap();
+        let words = m.words(&h).join(" ");
+        assert!(
+            words.contains("was on") || words.contains("paused"),
+            "{words}"
+        );
+        assert!(
+            !words.contains("event") && !words.contains("skip"),
+            "{words}"
         );
     }
 
