@@ -124,10 +124,17 @@ impl EventSink {
             return false;
         };
         let (seeds, sites_pct) = (b.seeds, b.knobs.sites_pct);
-        let active = *b.active.entry(name.to_string()).or_insert_with(|| {
-            let mut rng = seeds.stream("buggify-site", site_id(name));
-            rng.random_range(0..100) < sites_pct
-        });
+        // Looked up first: a fault point is consulted on every pass of its
+        // code, and only its first consultation draws (and allocates).
+        let active = match b.active.get(name) {
+            Some(&active) => active,
+            None => {
+                let mut rng = seeds.stream("buggify-site", site_id(name));
+                let active = rng.random_range(0..100) < sites_pct;
+                b.active.insert(name.to_string(), active);
+                active
+            }
+        };
         let fires = active
             && b.fire
                 .get_mut(node)

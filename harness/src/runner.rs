@@ -546,16 +546,18 @@ impl ClientPlan {
         }
         let give_up = crate::clock::sim_now() + Duration::from_millis(SETTLE_MS);
         loop {
-            let now = crate::clock::sim_now();
-            let violations = system.invariants(CheckPoint::AfterHeal);
-            if violations.is_empty() {
+            // The run's own `During` checks go on meanwhile: keep the
+            // first violation they find rather than replace it.
+            if self.invariant.borrow().is_some() {
                 return;
             }
+            let now = crate::clock::sim_now();
             if now >= give_up {
-                let shared = Rc::new(RefCell::new(None));
-                let failed = CheckPoint::AfterHeal;
-                check_invariants(system, failed, &shared, &self.history, now);
-                *self.invariant.borrow_mut() = shared.take();
+                let at = CheckPoint::AfterHeal;
+                check_invariants(system, at, &self.invariant, &self.history, now);
+                return;
+            }
+            if system.invariants(CheckPoint::AfterHeal).is_empty() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -295,18 +295,7 @@ impl Latencies {
 
     /// Writes the interval log described in the module docs.
     pub fn write_hdr(&self, mut out: impl Write) -> io::Result<()> {
-        writeln!(
-            out,
-            "#[harness latency histograms: simulated ns from invoke to completion]"
-        )?;
-        writeln!(
-            out,
-            "#[one histogram per Tag=<f>.<ok|fail|info>; HdrHistogram V2 + deflate, base64]"
-        )?;
-        writeln!(
-            out,
-            "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\""
-        )?;
+        write_log_header(&mut out, "latency histograms", "<f>.<ok|fail|info>")?;
         let mut serializer = V2DeflateSerializer::new();
         let mut log = IntervalLogWriterBuilder::new()
             .with_max_value_divisor(NS_PER_MS)
@@ -390,6 +379,23 @@ const V2_COOKIE: u32 = 0x1c84_9303 | 0x10;
 const V2_DEFLATE_COOKIE: u32 = 0x1c84_9304 | 0x10;
 /// Cookie, payload length, normalizing offset, digits, low, high, ratio.
 const V2_HEADER_BYTES: usize = 40;
+
+/// The comment lines and column header that open an interval log of ours:
+/// `what` it holds and the form of its `tags`.
+pub(crate) fn write_log_header(out: &mut impl Write, what: &str, tags: &str) -> io::Result<()> {
+    writeln!(
+        out,
+        "#[harness {what}: simulated ns from invoke to completion]"
+    )?;
+    writeln!(
+        out,
+        "#[one histogram per Tag={tags}; HdrHistogram V2 + deflate, base64]"
+    )?;
+    writeln!(
+        out,
+        "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\""
+    )
+}
 
 /// Decodes one base64 histogram (V2, or V2 + deflate), checking every size
 /// field before anything is allocated from it: the deflated stream may

@@ -32,7 +32,9 @@
 //! ```
 
 use super::by_fault::FaultLatencies;
-use super::{decode_histogram, escape_tag, line_of, Latencies, Outcome, NS_PER_MS};
+use super::{
+    decode_histogram, escape_tag, line_of, write_log_header, Latencies, Outcome, NS_PER_MS,
+};
 use crate::history::FormatError;
 use hdrhistogram::serialization::interval_log::{
     IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, LogIteratorError, Tag,
@@ -276,17 +278,10 @@ impl SeedLines {
 
 /// The comment lines and column header of `seeds.hdr`.
 fn write_header(mut out: impl Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "#[harness per-seed latency histograms: simulated ns from invoke to completion]"
-    )?;
-    writeln!(
-        out,
-        "#[one histogram per Tag=<seed>/<all|none|fault kind>/<f>.<ok|fail|info>; HdrHistogram V2 + deflate, base64]"
-    )?;
-    writeln!(
-        out,
-        "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\""
+    write_log_header(
+        &mut out,
+        "per-seed latency histograms",
+        "<seed>/<all|none|fault kind>/<f>.<ok|fail|info>",
     )?;
     let mut serializer = V2DeflateSerializer::new();
     IntervalLogWriterBuilder::new()

@@ -46,18 +46,9 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::Command;
 
     fn log(terms: &[u64]) -> Log {
-        Log::from_entries(
-            terms
-                .iter()
-                .map(|&term| Entry {
-                    term,
-                    command: Command::Noop,
-                })
-                .collect(),
-        )
+        Log::of_terms(terms)
     }
 
     #[test]

@@ -17,6 +17,16 @@ impl Log {
         Log { entries }
     }
 
+    /// A log of no-op entries with these terms (tests).
+    #[cfg(test)]
+    pub(crate) fn of_terms(terms: &[Term]) -> Self {
+        let noop = |&term| Entry {
+            term,
+            command: super::proto::Command::Noop,
+        };
+        Log::from_entries(terms.iter().map(noop).collect())
+    }
+
     /// The index of the last entry (0 when empty).
     pub fn last_index(&self) -> Index {
         self.entries.len() as Index
@@ -88,15 +98,7 @@ mod tests {
     use crate::proto::Command;
 
     fn log(terms: &[Term]) -> Log {
-        Log::from_entries(
-            terms
-                .iter()
-                .map(|&term| Entry {
-                    term,
-                    command: Command::Noop,
-                })
-                .collect(),
-        )
+        Log::of_terms(terms)
     }
 
     #[test]

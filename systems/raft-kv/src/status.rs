@@ -111,7 +111,6 @@ impl ClusterStatus {
         self.nodes.borrow().clone()
     }
 
-    /// The node that believes it leads in the highest term, if any.
     /// Records a broken invariant (a node's own report, or the board's).
     pub fn violation(&self, what: String) {
         let mut checks = self.checks.borrow_mut();
@@ -164,6 +163,7 @@ impl ClusterStatus {
         ))
     }
 
+    /// The node that believes it leads in the highest term, if any.
     pub fn leader(&self) -> Option<usize> {
         let nodes = self.nodes.borrow();
         (0..nodes.len())
