@@ -798,12 +798,18 @@ mod tests {
 
     #[test]
     fn an_unknown_write_no_one_needs_is_not_placed_before_a_write() {
-        // An unknown write of 1 is invoked first; write 2 completes, then a
-        // read sees 2. Placing the unknown write just before write 2 is
-        // refused (write 2 does the same without it), and the witness takes
-        // only what it needs.
+        // Unknown writes of 1 then 2 are invoked, then a read sees 2. The
+        // search tries the earlier unknown write first; placing write 2
+        // right after it is refused (write 2 does the same without it), so
+        // the witness is write 2 and the read only. (With a completed write
+        // in place of write 2 the memo alone hides the rule: the
+        // configuration without the unknown write is always tried first.)
         let ops = [RegOp::Write(1), RegOp::Write(2), RegOp::Read(Some(2))];
-        let spans = [Span { call: 0, ret: None }, span(1, 2), span(3, 4)];
+        let spans = [
+            Span { call: 0, ret: None },
+            Span { call: 1, ret: None },
+            span(3, 4),
+        ];
         let mut s = Search::new(&Register::PLAIN, &ops, &spans, budget());
         assert_eq!(s.run(u64::MAX), Some(Found::Linearizable));
         assert_eq!(s.order(), vec![1, 2]);
