@@ -220,13 +220,9 @@ impl MinimalCounterexample {
                 .unwrap_or(inv.time);
             let end = done.map_or(u64::MAX, |c| c.time);
             let mut faults = Vec::new();
-            // A node's own event (`event`) and a fault that did not start
-            // (`*-skip`) are in the history but were not faults.
-            let was_fault =
-                |w: &&crate::report::FaultWindow| w.kind != "event" && !w.kind.ends_with("-skip");
             for w in windows
                 .iter()
-                .filter(was_fault)
+                .filter(|w| w.is_fault())
                 .filter(|w| w.start_ns <= end && w.end_ns >= since)
             {
                 let start = by_index(w.start_index);

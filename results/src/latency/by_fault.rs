@@ -57,7 +57,11 @@ pub struct FaultLatencies {
 impl FaultLatencies {
     /// Splits the completed ops of `history` by the faults they overlapped.
     pub fn from_history(history: &History) -> Self {
-        let windows = fault_windows(history);
+        // Only faults: a node's `event` or a `*-skip` hit nothing.
+        let windows: Vec<FaultWindow> = fault_windows(history)
+            .into_iter()
+            .filter(FaultWindow::is_fault)
+            .collect();
         let mut lat = FaultLatencies::default();
         for op in completed_ops(history) {
             let latency_ns = op.latency_ns();
@@ -157,6 +161,24 @@ mod tests {
     use serde_json::json;
 
     const MS: u64 = 1_000_000;
+
+    #[test]
+    fn events_and_skipped_faults_make_no_group() {
+        let mut h = History::new();
+        h.push(
+            0,
+            Event::invoke(Process::Client(0), "read", "x", json!(null)),
+        );
+        h.push(MS, Event::nemesis("event", json!({"node": "n1"})));
+        h.push(MS, Event::nemesis("pause-skip", json!({"node": "n2"})));
+        h.push(
+            2 * MS,
+            Event::ok(Process::Client(0), "read", "x", json!(null)),
+        );
+        let lat = FaultLatencies::from_history(&h);
+        let names: Vec<&str> = lat.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, [ALL, NO_FAULT]);
+    }
 
     #[test]
     fn an_op_falls_in_every_kind_it_overlapped_or_in_none() {

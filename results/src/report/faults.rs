@@ -40,6 +40,13 @@ impl FaultWindow {
         }
     }
 
+    /// True for a fault: not a node's own event (`event`) nor a fault that
+    /// did not start (`*-skip`), which are in the history but hit nothing.
+    /// The counterexample text and the per-fault latency groups both use it.
+    pub fn is_fault(&self) -> bool {
+        self.kind != "event" && !self.kind.ends_with("-skip")
+    }
+
     /// True for a point-in-time event rather than a start/end pair.
     pub fn is_instant(&self) -> bool {
         self.end_index == Some(self.start_index)
