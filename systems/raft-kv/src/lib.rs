@@ -34,6 +34,7 @@
 pub mod bugs;
 pub mod client;
 pub mod config;
+pub mod disks;
 pub mod kv;
 pub mod leader;
 pub mod ledger;

@@ -5,19 +5,22 @@
 
 use super::bugs::Bug;
 use super::config::RaftConfig;
+use super::disks::TermRecord;
 use super::mutants::Mutant;
-use super::proto::encode;
-use super::raft::{Clocks, Input, Output, Raft};
-use super::status::{ClusterStatus, DownOnDrop};
+use super::proto::{encode, Index, ReplyResult};
+use super::raft::{Clocks, Input, Output, Raft, Token};
+use super::status::{ClusterStatus, DownOnDrop, Role};
 use super::storage::Storage;
 use super::transport::{accept_loop, Event, PeerLinks, Routes};
 use harness::NodeCtx;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::time::{sleep_until, Instant};
 use turmoil::net::TcpListener;
+use workloads::RegisterOp;
 
 /// At most this many ready events are fed to the core before one sync.
 const BATCH_EVENTS_MAX: usize = 256;
@@ -39,6 +42,7 @@ pub async fn run(ctx: NodeCtx, config: RaftConfig, status: ClusterStatus) -> tur
             return Ok(());
         }
     };
+    status.disks().recovered(ctx.id, &durable.log);
     let start = Instant::now();
     let n = ctx.names.len();
     let raft = Raft::new(
@@ -78,7 +82,10 @@ pub async fn run(ctx: NodeCtx, config: RaftConfig, status: ClusterStatus) -> tur
         routes,
         status,
         id: ctx.id,
+        nodes: n,
         start,
+        unsynced: Vec::new(),
+        reads: BTreeMap::new(),
     };
     let result = ctx.spawn(shell.run(inbox)).await;
     match result {
@@ -98,8 +105,17 @@ struct Shell {
     routes: Rc<RefCell<Routes>>,
     status: ClusterStatus,
     id: usize,
+    /// The cluster's size.
+    nodes: usize,
     start: Instant,
     ctx: NodeCtx,
+    /// Log records written since the last sync, for the board's view of
+    /// this node's disk.
+    unsynced: Vec<TermRecord>,
+    /// Reads not yet answered, by connection and request number: the
+    /// highest index committed anywhere when each arrived (the read
+    /// freshness invariant).
+    reads: BTreeMap<(Token, u64), Index>,
     /// Planted bug `ack-before-fsync`: sync at most once a heartbeat.
     lazy_sync: bool,
     last_sync: Duration,
@@ -139,29 +155,46 @@ impl Shell {
                 before_wait,
             });
             if let Some(event) = first {
-                self.raft.handle(now, input(event), &mut out);
+                self.take(now, event, &mut out);
                 for _ in 1..BATCH_EVENTS_MAX {
                     let Ok(event) = inbox.try_recv() else { break };
-                    self.raft.handle(now, input(event), &mut out);
+                    self.take(now, event, &mut out);
                 }
             }
             self.raft.handle(now, Input::Tick, &mut out);
             self.fault_points(now, &mut out).await;
             self.flush(now, &mut out)?;
             let status = self.raft.status();
+            if status.role == Role::Leader
+                && (published.role, published.term) != (Role::Leader, status.term)
+            {
+                self.status
+                    .became_leader(self.id, status.term, self.raft.log());
+            }
             if status.commit != published.commit {
                 // Newly committed entries go to the ledger; after a commit
                 // index went back (only a mistake on purpose does that),
                 // the entries committed again are compared anew.
                 let from = published.commit.min(status.commit) + 1;
                 self.status
-                    .committed(self.id, self.raft.log(), from, status.commit);
+                    .committed(self.id, status, self.raft.log(), from, self.nodes);
             }
             if status != published {
                 self.status.publish(self.id, status);
                 published = status;
             }
         }
+    }
+
+    /// Feeds one event to the core, noting first when a read arrives.
+    fn take(&mut self, now: Duration, event: Event, out: &mut Output) {
+        if let Event::Client { conn, req } = &event {
+            if matches!(req.op, RegisterOp::Read { .. }) {
+                let committed = self.status.highest_committed();
+                self.reads.entry((*conn, req.seq)).or_insert(committed);
+            }
+        }
+        self.raft.handle(now, input(event), out);
     }
 
     /// Seeded fault points (off unless the run's swarm enables buggify):
@@ -191,11 +224,16 @@ impl Shell {
         let persisted = !out.persist.is_empty();
         if persisted {
             self.storage.append(&out.persist)?;
+            self.unsynced
+                .extend(out.persist.iter().filter_map(TermRecord::of));
             out.persist.clear();
         }
         if !self.lazy_sync || now >= self.last_sync + self.heartbeat {
             self.storage.sync()?;
             self.last_sync = now;
+        }
+        if self.storage.is_synced() && !self.unsynced.is_empty() {
+            self.status.disks().synced(self.id, self.unsynced.drain(..));
         }
         if !self.storage.is_synced() {
             self.check_acks_durable(&out.send);
@@ -219,6 +257,11 @@ impl Shell {
             }
         }
         for (conn, reply) in out.replies.drain(..) {
+            let read = self.reads.remove(&(conn, reply.seq));
+            if let (Some(committed), ReplyResult::Ok(_)) = (read, &reply.result) {
+                self.status
+                    .answered_read(self.id, self.raft.applied(), committed);
+            }
             self.routes.borrow().to_client(conn, encode(&reply));
         }
         Ok(())
