@@ -125,7 +125,7 @@ impl ClusterStatus {
     /// term of `status`, in a cluster of `nodes`: a violation if one
     /// differs from the entry committed at its index before (state machine
     /// safety, watched as the run goes: [`Ledger`]), or if the commit is
-    /// not one Raft defines ([`ClusterStatus::uncommitted`]).
+    /// not one Raft defines (commitment: see `ClusterStatus::uncommitted`).
     pub fn committed(&self, id: usize, status: NodeStatus, log: &Log, from: Index, nodes: usize) {
         let to = status.commit;
         if let Some(broken) = self.ledger.commit(id, status.term, log, from, to) {
