@@ -25,38 +25,6 @@ pub struct Disks {
     terms: Rc<RefCell<Vec<Vec<Term>>>>,
 }
 
-/// A log record reduced to what [`Disks`] keeps: where it writes and the
-/// terms it writes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TermRecord {
-    /// Entries with these terms, from `index` on (what follows is cut).
-    Append {
-        /// The first index written.
-        index: Index,
-        /// The entries' terms.
-        terms: Vec<Term>,
-    },
-    /// Entries from `from` on are cut.
-    Truncate {
-        /// The first index cut.
-        from: Index,
-    },
-}
-
-impl TermRecord {
-    /// The log part of `record`; `None` for a term-and-vote record.
-    pub fn of(record: &Record) -> Option<TermRecord> {
-        match record {
-            Record::HardState { .. } => None,
-            Record::Append { index, entries } => Some(TermRecord::Append {
-                index: *index,
-                terms: entries.iter().map(|e| e.term).collect(),
-            }),
-            Record::Truncate { from } => Some(TermRecord::Truncate { from: *from }),
-        }
-    }
-}
-
 impl Disks {
     /// Node `id` (re)started with `log` recovered from its disk.
     pub fn recovered(&self, id: usize, log: &Log) {
@@ -66,16 +34,21 @@ impl Disks {
         *self.node(id) = terms;
     }
 
-    /// Node `id` synced `records`, in order.
-    pub fn synced(&self, id: usize, records: impl IntoIterator<Item = TermRecord>) {
+    /// Node `id` synced `records`, in order (a term-and-vote record
+    /// changes no entry).
+    pub fn synced(&self, id: usize, records: &[Record]) {
+        if records.is_empty() {
+            return;
+        }
         let mut disk = self.node(id);
         for record in records {
             match record {
-                TermRecord::Append { index, terms } => {
-                    disk.truncate(index.max(1) as usize - 1);
-                    disk.extend(terms);
+                Record::HardState { .. } => {}
+                Record::Append { index, entries } => {
+                    disk.truncate((*index).max(1) as usize - 1);
+                    disk.extend(entries.iter().map(|e| e.term));
                 }
-                TermRecord::Truncate { from } => disk.truncate(from.max(1) as usize - 1),
+                Record::Truncate { from } => disk.truncate((*from).max(1) as usize - 1),
             }
         }
     }
@@ -101,20 +74,29 @@ impl Disks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::{Command, Entry};
 
     #[test]
     fn synced_records_and_recovery_set_what_a_disk_holds() {
         let disks = Disks::default();
         disks.recovered(0, &Log::of_terms(&[1, 1, 2]));
         disks.recovered(1, &Log::of_terms(&[1, 1]));
+        let noop = |term| Entry {
+            term,
+            command: Command::Noop,
+        };
         disks.synced(
             1,
-            [
-                TermRecord::Append {
-                    index: 2,
-                    terms: vec![3, 3],
+            &[
+                Record::HardState {
+                    term: 3,
+                    vote: None,
                 },
-                TermRecord::Truncate { from: 3 },
+                Record::Append {
+                    index: 2,
+                    entries: vec![noop(3), noop(3)],
+                },
+                Record::Truncate { from: 3 },
             ],
         );
         assert_eq!(disks.holders(1, 1), 2);

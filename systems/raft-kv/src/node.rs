@@ -5,10 +5,9 @@
 
 use super::bugs::Bug;
 use super::config::RaftConfig;
-use super::disks::TermRecord;
 use super::mutants::Mutant;
 use super::proto::{encode, Index, ReplyResult};
-use super::raft::{Clocks, Input, Output, Raft, Token};
+use super::raft::{Clocks, Input, Output, Raft, Record, Token};
 use super::status::{ClusterStatus, DownOnDrop, Role};
 use super::storage::Storage;
 use super::transport::{accept_loop, Event, PeerLinks, Routes};
@@ -109,9 +108,10 @@ struct Shell {
     nodes: usize,
     start: Instant,
     ctx: NodeCtx,
-    /// Log records written since the last sync, for the board's view of
-    /// this node's disk.
-    unsynced: Vec<TermRecord>,
+    /// Records written but not yet synced, for the board's view of this
+    /// node's disk (only the planted `ack-before-fsync` leaves any: every
+    /// other flush syncs what it wrote).
+    unsynced: Vec<Record>,
     /// Reads not yet answered, by connection and request number: the
     /// highest index committed anywhere when each arrived (the read
     /// freshness invariant).
@@ -224,20 +224,21 @@ impl Shell {
         let persisted = !out.persist.is_empty();
         if persisted {
             self.storage.append(&out.persist)?;
-            self.unsynced
-                .extend(out.persist.iter().filter_map(TermRecord::of));
-            out.persist.clear();
         }
         if !self.lazy_sync || now >= self.last_sync + self.heartbeat {
             self.storage.sync()?;
             self.last_sync = now;
         }
-        if self.storage.is_synced() && !self.unsynced.is_empty() {
-            self.status.disks().synced(self.id, self.unsynced.drain(..));
-        }
-        if !self.storage.is_synced() {
+        if self.storage.is_synced() {
+            let disks = self.status.disks();
+            disks.synced(self.id, &self.unsynced);
+            disks.synced(self.id, &out.persist);
+            self.unsynced.clear();
+        } else {
+            self.unsynced.extend_from_slice(&out.persist);
             self.check_acks_durable(&out.send);
         }
+        out.persist.clear();
         if persisted {
             let last_index = self.raft.log().last_index();
             self.ctx

@@ -121,8 +121,8 @@ impl ClusterStatus {
         }
     }
 
-    /// Node `id` committed `log`'s entries in `from..=to`, in the role and
-    /// term of `status`, in a cluster of `nodes`: a violation if one
+    /// Node `id`, now in `status`, committed `log`'s entries from `from` up
+    /// to `status.commit`, in a cluster of `nodes`: a violation if one
     /// differs from the entry committed at its index before (state machine
     /// safety, watched as the run goes: [`Ledger`]), or if the commit is
     /// not one Raft defines (commitment: see `ClusterStatus::uncommitted`).
