@@ -101,3 +101,33 @@ fn a_broken_file_names_its_line_and_flags_conflict() {
     assert!(!root.join("seed-1").exists(), "nothing written");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn each_seed_draws_the_systems_knobs_unless_told_to_run_its_defaults() {
+    let root = scratch("knobs");
+    let config_of = |seed: &str, extra: &[&str]| -> serde_json::Value {
+        let out = root.join(format!("{seed}{}", extra.len()));
+        let mut args = vec!["run", "--seed", seed, "--ops", "100", "--out"];
+        args.push(out.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let run = harness(&args);
+        assert!(run.status.success(), "{run:?}");
+        let config = read(out.join(format!("seed-{seed}/config.json")));
+        serde_json::from_str::<serde_json::Value>(&config).unwrap()["system"]["config"].clone()
+    };
+    let drawn: Vec<serde_json::Value> = ["1", "2", "3", "4"]
+        .iter()
+        .map(|s| config_of(s, &[]))
+        .collect();
+    assert!(
+        drawn.iter().any(|c| c != &drawn[0]),
+        "four seeds drew the same knobs: {drawn:?}"
+    );
+    let defaults = config_of("1", &["--default-config", "--bug", "old-term-commit"]);
+    assert_eq!(defaults["batch_entries_max"], 64);
+    assert_eq!(defaults["election_ms_min"], 150);
+    assert_eq!(defaults["bugs"], serde_json::json!(["old-term-commit"]));
+    let with_bug = config_of("1", &["--bug", "old-term-commit"]);
+    assert_eq!(with_bug["bugs"], serde_json::json!(["old-term-commit"]));
+    assert_eq!(with_bug["batch_entries_max"], drawn[0]["batch_entries_max"]);
+}

@@ -9,7 +9,7 @@
 
 use crate::node_ctx::NodeCtx;
 use crate::scenario::Scenario;
-use rand::Rng;
+use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -174,9 +174,20 @@ pub trait NamedSystem: System + Sized {
         Vec::new()
     }
 
-    /// The configuration with these planted bugs switched on. By default
-    /// the bug names go into the config's `bugs` field.
-    fn config_with_bugs(bugs: &[String]) -> Result<Self::Config, String> {
+    /// The configuration the default exploration runs for one seed, drawn
+    /// from `rng` (the seed's `("swarm", 2)` stream; swarm testing). By
+    /// default the system's default configuration. A system whose timing
+    /// or batching knobs change which interleavings it can reach draws
+    /// them here, so that every seed of a sweep also tries a different
+    /// build of the system; `config.json` records what was drawn.
+    fn swarm_config(rng: &mut dyn RngCore) -> Self::Config {
+        let _ = rng;
+        Self::Config::default()
+    }
+
+    /// `base` with these planted bugs switched on. By default the bug
+    /// names go into the config's `bugs` field.
+    fn config_with_bugs(base: Self::Config, bugs: &[String]) -> Result<Self::Config, String> {
         let known = Self::bugs();
         if let Some(bad) = bugs.iter().find(|b| !known.iter().any(|k| &k.name == *b)) {
             let names: Vec<String> = known.iter().map(|k| k.name.clone()).collect();
@@ -193,9 +204,9 @@ pub trait NamedSystem: System + Sized {
             });
         }
         if bugs.is_empty() {
-            return Ok(Self::Config::default());
+            return Ok(base);
         }
-        let mut value = serde_json::to_value(Self::Config::default()).map_err(|e| e.to_string())?;
+        let mut value = serde_json::to_value(base).map_err(|e| e.to_string())?;
         if let serde_json::Value::Object(map) = &mut value {
             map.insert("bugs".into(), serde_json::json!(bugs));
         }

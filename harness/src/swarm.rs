@@ -9,13 +9,16 @@
 //!   run's length in simulated time: about 2 to 10 s);
 //! - the faults ([`NemesisConfig::swarm`]): which nemeses, how often, how
 //!   long, aimed at whom, and which event-triggered compositions;
-//! - whether the system's own fault points (buggify) are on.
+//! - whether the system's own fault points (buggify) are on;
+//! - the system's own knobs ([`system_config`], drawn by the system's
+//!   [`NamedSystem::swarm_config`]).
 //!
 //! Each part has its own stream (`("swarm", i)`), so changing how one is
 //! drawn shifts no other.
 
 use crate::scenario::Scenario;
 use crate::seeds::Seeds;
+use crate::sut::NamedSystem;
 use nemeses::NemesisConfig;
 use rand::Rng;
 use workloads::WorkloadConfig;
@@ -55,6 +58,12 @@ pub fn draw(seed: u64) -> Scenario {
         nemesis: NemesisConfig::swarm(&mut seeds.stream("swarm", 0)),
         ..base
     }
+}
+
+/// The configuration of system `S` that seed `seed` runs by default:
+/// `S::swarm_config` on the seed's `("swarm", 2)` stream.
+pub fn system_config<S: NamedSystem>(seed: u64) -> S::Config {
+    S::swarm_config(&mut Seeds::new(seed).stream("swarm", 2))
 }
 
 #[cfg(test)]

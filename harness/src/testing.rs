@@ -55,7 +55,9 @@ pub const TEST_CHECK_BUDGET: std::time::Duration = std::time::Duration::from_sec
 /// A range of seeds to run against system `S`; see the module docs.
 pub struct Check<S: NamedSystem> {
     seeds: Vec<u64>,
-    config: S::Config,
+    /// A fixed configuration; `None` draws each seed's, as a sweep does.
+    config: Option<S::Config>,
+    bugs: Vec<String>,
     faults: Option<NemesisConfig>,
     tweaks: Vec<Tweak>,
     determinism: bool,
@@ -80,12 +82,14 @@ where
     S::Config: Send + Sync,
 {
     /// These seeds (`HARNESS_SEED=N` in the environment runs only seed
-    /// N), the default scenario with each seed's swarm fault mix, the
-    /// system's default configuration, every core.
+    /// N), the default scenario with each seed's swarm fault mix and the
+    /// system configuration each seed draws (`NamedSystem::swarm_config`),
+    /// every core: what `harness sweep` runs.
     pub fn seeds(seeds: impl IntoIterator<Item = u64>) -> Self {
         Check {
             seeds: crate::test_seeds(seeds),
-            config: S::Config::default(),
+            config: None,
+            bugs: Vec::new(),
             faults: None,
             tweaks: Vec::new(),
             determinism: false,
@@ -97,10 +101,31 @@ where
         }
     }
 
-    /// The system's configuration (e.g. with a planted bug on).
+    /// This configuration of the system for every seed, instead of the
+    /// one each seed draws.
     pub fn config(mut self, config: S::Config) -> Self {
-        self.config = config;
+        self.config = Some(config);
         self
+    }
+
+    /// These planted bugs on, over each seed's configuration (what
+    /// `harness sweep --bug NAME` runs). Panics on a name the system does
+    /// not have.
+    pub fn bugs(mut self, bugs: &[&str]) -> Self {
+        self.bugs = bugs.iter().map(|b| b.to_string()).collect();
+        if let Err(e) = S::config_with_bugs(S::Config::default(), &self.bugs) {
+            panic!("Check::bugs: {e}");
+        }
+        self
+    }
+
+    /// The system configuration seed `seed` runs.
+    pub fn config_of(&self, seed: u64) -> S::Config {
+        let base = match &self.config {
+            Some(config) => config.clone(),
+            None => crate::swarm::system_config::<S>(seed),
+        };
+        S::config_with_bugs(base, &self.bugs).expect("bug names checked by Check::bugs")
     }
 
     /// These faults for every seed instead of the seed's swarm mix
@@ -150,7 +175,7 @@ where
         }
         scenario.system = SystemSpec {
             name: S::NAME.to_string(),
-            config: serde_json::to_value(&self.config).expect("a system config serialises"),
+            config: serde_json::to_value(self.config_of(seed)).expect("a system config serialises"),
         };
         for tweak in &self.tweaks {
             tweak(&mut scenario);
@@ -160,9 +185,10 @@ where
 
     fn run_one(&self, seed: u64) -> Option<Failure> {
         let scenario = self.scenario_of(seed);
-        let outcome = S::run_with_config(&scenario, &self.config);
+        let config = self.config_of(seed);
+        let outcome = S::run_with_config(&scenario, &config);
         if self.determinism {
-            if let Some(failure) = self.compare_rerun(&scenario, &outcome) {
+            if let Some(failure) = self.compare_rerun(&scenario, &config, &outcome) {
                 return Some(failure);
             }
         }
@@ -183,8 +209,13 @@ where
         Some(Failure { seed, verdict, dir })
     }
 
-    fn compare_rerun(&self, scenario: &Scenario, first: &RunOutcome) -> Option<Failure> {
-        let again = S::run_with_config(scenario, &self.config);
+    fn compare_rerun(
+        &self,
+        scenario: &Scenario,
+        config: &S::Config,
+        first: &RunOutcome,
+    ) -> Option<Failure> {
+        let again = S::run_with_config(scenario, config);
         let diff = results::history::first_difference(
             &first.history.to_jsonl(),
             &again.history.to_jsonl(),

@@ -15,8 +15,11 @@ pub trait SystemEntry: Send + Sync {
     fn about(&self) -> &'static str;
     /// Its planted bugs.
     fn bugs(&self) -> Vec<BugInfo>;
-    /// The `system` section of a scenario with these bugs on.
-    fn spec(&self, bugs: &[String]) -> Result<SystemSpec, String>;
+    /// The `system` section of seed `seed`'s scenario: the system's swarm
+    /// configuration for that seed ([`NamedSystem::swarm_config`]) with
+    /// these bugs on, or its default configuration with them if `drawn`
+    /// is false.
+    fn spec(&self, seed: u64, drawn: bool, bugs: &[String]) -> Result<SystemSpec, String>;
     /// Checks that `scenario`'s system section builds this system.
     fn check(&self, scenario: &Scenario) -> Result<(), String>;
     /// Runs `scenario` against this system.
@@ -44,8 +47,12 @@ impl<S: NamedSystem> SystemEntry for Entry<S> {
         S::bugs()
     }
 
-    fn spec(&self, bugs: &[String]) -> Result<SystemSpec, String> {
-        let config = S::config_with_bugs(bugs)?;
+    fn spec(&self, seed: u64, drawn: bool, bugs: &[String]) -> Result<SystemSpec, String> {
+        let base = match drawn {
+            true => crate::swarm::system_config::<S>(seed),
+            false => S::Config::default(),
+        };
+        let config = S::config_with_bugs(base, bugs)?;
         Ok(SystemSpec {
             name: S::NAME.to_string(),
             config: serde_json::to_value(config).map_err(|e| e.to_string())?,

@@ -121,6 +121,11 @@ pub struct ScenarioArgs {
     /// comma list; none by default; each system's are listed below).
     #[arg(long = "bug", value_delimiter = ',')]
     pub bugs: Vec<String>,
+    /// Run the system's default configuration instead of the knobs (for
+    /// the built-in Raft cluster: timeouts, heartbeat, batch size) that
+    /// each seed draws.
+    #[arg(long)]
+    pub default_config: bool,
 }
 
 impl ScenarioArgs {
@@ -130,7 +135,9 @@ impl ScenarioArgs {
         let system = systems
             .get(self.system.as_deref())
             .map_err(|e| anyhow!("--system: {e}"))?;
-        let spec = system.spec(&self.bugs).map_err(|e| anyhow!("--bug: {e}"))?;
+        let spec = system
+            .spec(seed, !self.default_config, &self.bugs)
+            .map_err(|e| anyhow!("--bug: {e}"))?;
         let drawn = Scenario::with_seed(seed);
         let mut scenario = Scenario {
             nodes: self.nodes,
@@ -201,11 +208,15 @@ impl ScenarioArgs {
             ("--quiet-ms", self.quiet_ms.to_string()),
         ];
         let bugs = self.bugs.iter().map(|bug| ("--bug", bug.to_string()));
-        system
+        let mut flags: Vec<String> = system
             .chain(pairs)
             .chain(bugs)
             .flat_map(|(flag, value)| [flag.to_string(), value])
-            .collect()
+            .collect();
+        if self.default_config {
+            flags.push("--default-config".into());
+        }
+        flags
     }
 
     /// The paste-able command that runs `seed` alone with these flags.
@@ -248,6 +259,7 @@ mod tests {
             clock_bump_ms_max: Auto::Set(600),
             quiet_ms: 5_000,
             bugs: vec!["lease-read-pause".into(), "ack-before-fsync".into()],
+            default_config: true,
         };
         assert_eq!(parse(&args.flags()), args);
         let defaults = parse(&[]);
@@ -353,6 +365,7 @@ mod tests {
         let flags = ScenarioArgs {
             bugs: vec!["old-term-commit".into()],
             system: Some("x".into()),
+            default_config: true,
             ..parse(&[])
         }
         .flags();

@@ -28,7 +28,9 @@ use clap::Parser;
 use harness::sweep::pool;
 use harness::sweep::verdict::{judge, SeedVerdict};
 use harness::Scenario;
-use raft_kv::{natural, with_bugs, with_mutant, Bug, Cluster, Mutant};
+use raft_kv::{
+    default_run, default_run_with_mutant, natural, with_bugs, with_mutant, Bug, Cluster, Mutant,
+};
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -105,9 +107,9 @@ impl Row {
 fn scenario(row: Row, seed: u64, natural: bool, ops: usize) -> Scenario {
     match row {
         Row::Bug(bug) if natural => natural::scenario(bug, seed, ops),
-        Row::Bug(bug) => with_bugs(Scenario::with_seed(seed), [bug]),
+        Row::Bug(bug) => default_run(seed, [bug]),
         Row::Mutant(m) if natural => with_mutant(stress(seed, ops), m),
-        Row::Mutant(m) => with_mutant(Scenario::with_seed(seed), m),
+        Row::Mutant(m) => default_run_with_mutant(seed, m),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::bugs::Bugs;
 use super::mutants::Mutant;
+use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -54,6 +55,32 @@ impl Default for RaftConfig {
 }
 
 impl RaftConfig {
+    /// The knobs one seed of the default exploration runs (swarm testing,
+    /// [`harness::NamedSystem::swarm_config`]): election timeouts from 100
+    /// to 600 ms, wide or narrow (narrow ranges split votes), heartbeats a
+    /// third to a tenth of the shortest, appends of 1 to 64 entries (small
+    /// batches leave followers with a matched prefix shorter than the
+    /// leader's commit index), and peer timeouts shorter or longer than a
+    /// delayed link's latency (short ones resend on new connections, so
+    /// appends and votes arrive late and out of order). No bugs.
+    pub fn swarm(rng: &mut dyn RngCore) -> Self {
+        fn pick<T: Copy>(rng: &mut dyn RngCore, options: &[T]) -> T {
+            options[rng.random_range(0..options.len())]
+        }
+        let election_ms_min = pick(rng, &[100, 150, 300]);
+        let spread_pct: u64 = pick(rng, &[25, 50, 100]);
+        let heartbeat_ms = election_ms_min / pick(rng, &[3, 6, 10]);
+        RaftConfig {
+            election_ms_min,
+            election_ms_max: election_ms_min + election_ms_min * spread_pct / 100,
+            heartbeat_ms,
+            batch_entries_max: pick(rng, &[1, 4, 16, 64]),
+            rpc_timeout_ms: pick(rng, &[30, 100, 300]),
+            connect_timeout_ms: pick(rng, &[50, 100, 300]),
+            ..RaftConfig::default()
+        }
+    }
+
     /// True if `mutant` is the catalogue mistake switched on.
     pub fn has_mutant(&self, mutant: Mutant) -> bool {
         self.mutant == Some(mutant)
@@ -108,5 +135,34 @@ impl RaftConfig {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RaftConfig;
+    use crate::Cluster;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn swarm_knobs_are_valid_vary_by_seed_and_repeat_by_seed() {
+        let draws: Vec<RaftConfig> = (0..200)
+            .map(harness::swarm::system_config::<Cluster>)
+            .collect();
+        assert_eq!(draws[7], harness::swarm::system_config::<Cluster>(7));
+        for (seed, config) in draws.iter().enumerate() {
+            assert_eq!(config.validate(), Ok(()), "seed {seed}");
+            assert!(!config.broken_on_purpose(), "seed {seed}");
+            assert!(config.heartbeat_ms * 2 < config.election_ms_min);
+        }
+        let distinct = |f: &dyn Fn(&RaftConfig) -> u64| -> usize {
+            draws.iter().map(f).collect::<BTreeSet<u64>>().len()
+        };
+        assert_eq!(distinct(&|c| c.batch_entries_max as u64), 4);
+        assert_eq!(distinct(&|c| c.election_ms_min), 3);
+        assert!(distinct(&|c| c.election_ms_max) >= 6);
+        assert!(distinct(&|c| c.heartbeat_ms) >= 6);
+        assert_eq!(distinct(&|c| c.rpc_timeout_ms), 3);
+        assert_eq!(distinct(&|c| c.connect_timeout_ms), 3);
     }
 }

@@ -161,6 +161,10 @@ impl NamedSystem for Cluster {
             .collect()
     }
 
+    fn swarm_config(rng: &mut dyn rand::RngCore) -> RaftConfig {
+        RaftConfig::swarm(rng)
+    }
+
     fn build(_scenario: &Scenario, config: &RaftConfig) -> Result<Self, String> {
         config.validate()?;
         Ok(Cluster::new(config.clone()))
@@ -192,6 +196,25 @@ pub fn with_mutant(base: Scenario, mutant: Mutant) -> Scenario {
         ..RaftConfig::default()
     };
     with_config(base, config)
+}
+
+/// What `harness run --seed SEED --bug BUG...` runs: the seed's swarm
+/// scenario and its drawn [`RaftConfig::swarm`] knobs, with these bugs on.
+pub fn default_run(seed: u64, bugs: impl IntoIterator<Item = Bug>) -> Scenario {
+    let config = RaftConfig {
+        bugs: bugs.into_iter().collect(),
+        ..harness::swarm::system_config::<Cluster>(seed)
+    };
+    with_config(Scenario::with_seed(seed), config)
+}
+
+/// [`default_run`] of `seed` with the catalogue mistake `mutant` on.
+pub fn default_run_with_mutant(seed: u64, mutant: Mutant) -> Scenario {
+    let config = RaftConfig {
+        mutant: Some(mutant),
+        ..harness::swarm::system_config::<Cluster>(seed)
+    };
+    with_config(Scenario::with_seed(seed), config)
 }
 
 /// `base` running the Raft cluster configured by `config`.
