@@ -1,6 +1,7 @@
 //! Determinism is sacred: the same seed gives the same history, byte for
 //! byte, and different seeds give different histories; each seed under
-//! its default swarm (drawn faults, event-triggered faults, fault points).
+//! its default swarm (drawn faults, event-triggered faults, fault points,
+//! drawn cluster knobs).
 
 use harness::runner::run;
 use harness::Scenario;
@@ -10,9 +11,9 @@ use std::collections::BTreeSet;
 fn history_of(seed: u64) -> String {
     let scenario = Scenario {
         ops: 100,
-        ..Scenario::with_seed(seed)
+        ..raft_kv::default_run(seed, [])
     };
-    let outcome = run(&scenario, Cluster::default());
+    let outcome = run(&scenario, Cluster::for_scenario(&scenario));
     assert_eq!(outcome.error, None, "seed {seed} failed");
     outcome.history.to_jsonl()
 }
