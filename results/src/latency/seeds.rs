@@ -375,6 +375,16 @@ mod tests {
         let mut bytes = Vec::new();
         encoded.write_hdr(&mut bytes).unwrap();
         assert_eq!(bytes, decoded.to_hdr());
+        // Both writers share one encoder, so read the file back through
+        // hdrhistogram's reader: each seed's histograms are what was
+        // recorded, under its own seed.
+        let back = SeedLatencies::from_hdr(&bytes, "seeds.hdr").unwrap();
+        let seeds: Vec<u64> = back.iter().map(|(s, _)| s).collect();
+        assert_eq!(seeds, [2, 5, 9]);
+        for seed in [2, 5, 9] {
+            assert_eq!(back.get(seed), decoded.get(seed), "seed {seed}");
+        }
+        assert_ne!(back.get(2), back.get(9));
         let mut again = SeedLines::new();
         again.add_hdr(&bytes, "seeds.hdr").unwrap();
         assert_eq!(again, encoded);
