@@ -72,6 +72,17 @@ pub struct SystemSpec {
     pub config: Value,
 }
 
+impl SystemSpec {
+    /// The section naming system `S`, configured by `config`.
+    pub fn of<S: crate::sut::NamedSystem>(config: &S::Config) -> Result<SystemSpec, String> {
+        Ok(SystemSpec {
+            name: S::NAME.to_string(),
+            config: serde_json::to_value(config)
+                .map_err(|e| format!("system {}: its config does not serialise: {e}", S::NAME))?,
+        })
+    }
+}
+
 /// Where things are: today's values are the defaults.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -180,8 +180,7 @@ pub trait NamedSystem: System + Sized {
     /// or batching knobs change which interleavings it can reach draws
     /// them here, so that every seed of a sweep also tries a different
     /// build of the system; `config.json` records what was drawn.
-    fn swarm_config(rng: &mut dyn RngCore) -> Self::Config {
-        let _ = rng;
+    fn swarm_config(_rng: &mut dyn RngCore) -> Self::Config {
         Self::Config::default()
     }
 

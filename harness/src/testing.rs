@@ -169,14 +169,16 @@ where
 
     /// The scenario of `seed`, as this check runs it.
     pub fn scenario_of(&self, seed: u64) -> Scenario {
+        self.scenario_with(seed, &self.config_of(seed))
+    }
+
+    /// The scenario of `seed` running the system configured by `config`.
+    fn scenario_with(&self, seed: u64, config: &S::Config) -> Scenario {
         let mut scenario = Scenario::with_seed(seed);
         if let Some(faults) = &self.faults {
             scenario.nemesis = faults.clone();
         }
-        scenario.system = SystemSpec {
-            name: S::NAME.to_string(),
-            config: serde_json::to_value(self.config_of(seed)).expect("a system config serialises"),
-        };
+        scenario.system = SystemSpec::of::<S>(config).unwrap_or_else(|e| panic!("{e}"));
         for tweak in &self.tweaks {
             tweak(&mut scenario);
         }
@@ -184,8 +186,8 @@ where
     }
 
     fn run_one(&self, seed: u64) -> Option<Failure> {
-        let scenario = self.scenario_of(seed);
         let config = self.config_of(seed);
+        let scenario = self.scenario_with(seed, &config);
         let outcome = S::run_with_config(&scenario, &config);
         if self.determinism {
             if let Some(failure) = self.compare_rerun(&scenario, &config, &outcome) {

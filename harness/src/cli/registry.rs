@@ -52,11 +52,7 @@ impl<S: NamedSystem> SystemEntry for Entry<S> {
             true => crate::swarm::system_config::<S>(seed),
             false => S::Config::default(),
         };
-        let config = S::config_with_bugs(base, bugs)?;
-        Ok(SystemSpec {
-            name: S::NAME.to_string(),
-            config: serde_json::to_value(config).map_err(|e| e.to_string())?,
-        })
+        SystemSpec::of::<S>(&S::config_with_bugs(base, bugs)?)
     }
 
     fn check(&self, scenario: &Scenario) -> Result<(), String> {

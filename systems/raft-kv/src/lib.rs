@@ -201,29 +201,26 @@ pub fn with_mutant(base: Scenario, mutant: Mutant) -> Scenario {
 /// What `harness run --seed SEED --bug BUG...` runs: the seed's swarm
 /// scenario and its drawn [`RaftConfig::swarm`] knobs, with these bugs on.
 pub fn default_run(seed: u64, bugs: impl IntoIterator<Item = Bug>) -> Scenario {
-    let config = RaftConfig {
-        bugs: bugs.into_iter().collect(),
-        ..harness::swarm::system_config::<Cluster>(seed)
-    };
-    with_config(Scenario::with_seed(seed), config)
+    default_run_where(seed, |config| config.bugs = bugs.into_iter().collect())
 }
 
 /// [`default_run`] of `seed` with the catalogue mistake `mutant` on.
 pub fn default_run_with_mutant(seed: u64, mutant: Mutant) -> Scenario {
-    let config = RaftConfig {
-        mutant: Some(mutant),
-        ..harness::swarm::system_config::<Cluster>(seed)
-    };
+    default_run_where(seed, |config| config.mutant = Some(mutant))
+}
+
+/// The seed's swarm scenario with its drawn knobs, changed by `edit`.
+fn default_run_where(seed: u64, edit: impl FnOnce(&mut RaftConfig)) -> Scenario {
+    let mut config = harness::swarm::system_config::<Cluster>(seed);
+    edit(&mut config);
     with_config(Scenario::with_seed(seed), config)
 }
 
 /// `base` running the Raft cluster configured by `config`.
 pub fn with_config(base: Scenario, config: RaftConfig) -> Scenario {
     Scenario {
-        system: harness::scenario::SystemSpec {
-            name: Cluster::NAME.to_string(),
-            config: serde_json::to_value(config).expect("a RaftConfig serialises"),
-        },
+        system: harness::scenario::SystemSpec::of::<Cluster>(&config)
+            .expect("a RaftConfig serialises"),
         ..base
     }
 }
