@@ -456,13 +456,34 @@ fn check_invariants<S: System>(
     if violations.is_empty() {
         return true;
     }
-    let text = violations.join("; ");
+    let text = one_line(&violations);
     let value = serde_json::json!({ "violations": violations });
     history
         .borrow_mut()
         .push(now.as_nanos() as u64, Event::nemesis("invariant", value));
     *invariant.borrow_mut() = Some(text);
     false
+}
+
+/// The violations as one line for the verdict: each distinct message once,
+/// in the order first seen, with `(×N)` when it was reported N times (a
+/// check that fires per read or per node repeats itself).
+fn one_line(violations: &[String]) -> String {
+    let mut distinct: Vec<(&str, usize)> = Vec::new();
+    for v in violations {
+        match distinct.iter_mut().find(|(seen, _)| *seen == v.as_str()) {
+            Some((_, count)) => *count += 1,
+            None => distinct.push((v, 1)),
+        }
+    }
+    let parts: Vec<String> = distinct
+        .into_iter()
+        .map(|(v, count)| match count {
+            1 => v.to_string(),
+            n => format!("{v} (×{n})"),
+        })
+        .collect();
+    parts.join("; ")
 }
 
 /// Everything a client host needs: it runs one task per worker of its
@@ -618,5 +639,17 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "(non-string panic payload)".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn repeated_violations_are_listed_once_with_their_count() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(one_line(&v(&["a"])), "a");
+        assert_eq!(one_line(&v(&["b", "a", "b", "c", "b"])), "b (×3); a; c");
     }
 }
