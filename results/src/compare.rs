@@ -36,7 +36,7 @@ pub mod bootstrap;
 mod text;
 
 use crate::latency::by_fault::{FaultLatencies, ALL};
-use crate::latency::seeds::SeedLatencies;
+use crate::latency::seeds::{Buckets, SeedLatencies};
 use crate::latency::{Latencies, Outcome};
 use bootstrap::{Pairing, RatioDistribution};
 use hdrhistogram::Histogram;
@@ -274,8 +274,8 @@ pub fn compare_runs(a: &FaultLatencies, b: &FaultLatencies, threshold: f64) -> C
 /// Compares B against A as samples of seeds, with a bootstrap interval on
 /// every percentile row (see the module docs).
 pub fn compare_seeds(a: &SeedLatencies, b: &SeedLatencies, options: &Options) -> Comparison {
-    let seeds_a: Vec<u64> = a.iter().map(|(s, _)| s).collect();
-    let seeds_b: Vec<u64> = b.iter().map(|(s, _)| s).collect();
+    let seeds_a: Vec<u64> = a.seeds().collect();
+    let seeds_b: Vec<u64> = b.seeds().collect();
     let (pairing, mode) = if seeds_a == seeds_b {
         (
             Pairing::Paired,
@@ -304,7 +304,7 @@ pub fn compare_seeds(a: &SeedLatencies, b: &SeedLatencies, options: &Options) ->
                     la.and_then(|l| l.get(&f, outcome)),
                     lb.and_then(|l| l.get(&f, outcome)),
                 );
-                let with_ops = |s: &[Option<&Histogram<u64>>]| {
+                let with_ops = |s: &[Option<&Buckets>]| {
                     s.iter()
                         .filter(|h| h.is_some_and(|h| !h.is_empty()))
                         .count()
@@ -335,7 +335,7 @@ pub fn compare_seeds(a: &SeedLatencies, b: &SeedLatencies, options: &Options) ->
 /// The rows of one table with intervals (where the data allow one).
 fn interval_rows(
     rows: &[(&'static str, Option<f64>)],
-    sides: [&[Option<&Histogram<u64>>]; 2],
+    sides: [&[Option<&Buckets>]; 2],
     merged: [Option<&Histogram<u64>>; 2],
     seeds_with_ops: [usize; 2],
     pairing: Pairing,
@@ -343,7 +343,7 @@ fn interval_rows(
     name: &str,
 ) -> Vec<Row> {
     let quantiles: Vec<f64> = rows.iter().filter_map(|r| r.1).collect();
-    let distributions = bootstrap::bootstrap(
+    let distributions = bootstrap::bootstrap_buckets(
         sides[0],
         sides[1],
         pairing,
@@ -451,10 +451,8 @@ fn seed_side<'a>(
     group: &str,
     f: &str,
     outcome: Outcome,
-) -> Vec<Option<&'a Histogram<u64>>> {
-    s.iter()
-        .map(|(_, l)| group_of(l, group).and_then(|l| l.get(f, outcome)))
-        .collect()
+) -> Vec<Option<&'a Buckets>> {
+    s.row(group, f, outcome)
 }
 
 fn group_of<'a>(lat: &'a FaultLatencies, group: &str) -> Option<&'a Latencies> {

@@ -233,6 +233,13 @@ impl Latencies {
             .expect("auto-resizing histograms accept any u64");
     }
 
+    /// Records `count` operations of kind `f` and `outcome`, each `latency_ns`.
+    pub(crate) fn record_n(&mut self, f: &str, outcome: Outcome, latency_ns: u64, count: u64) {
+        self.histogram_mut(f, outcome)
+            .record_n(latency_ns, count)
+            .expect("auto-resizing histograms accept any u64");
+    }
+
     fn histogram_mut(&mut self, f: &str, outcome: Outcome) -> &mut Histogram<u64> {
         self.histograms
             .entry((f.to_string(), outcome))

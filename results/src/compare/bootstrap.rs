@@ -40,6 +40,7 @@
 //! assert!(low <= 1.0 && 1.0 <= high);
 //! ```
 
+use crate::latency::seeds::Buckets;
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -109,6 +110,28 @@ pub fn bootstrap(
     seed: u64,
     name: &str,
 ) -> Vec<RatioDistribution> {
+    let sparse = |side: &[Option<&Histogram<u64>>]| -> Vec<Option<Buckets>> {
+        side.iter().map(|h| h.map(Buckets::of)).collect()
+    };
+    let (a, b) = (sparse(a), sparse(b));
+    let (ra, rb): (Vec<Option<&Buckets>>, Vec<Option<&Buckets>>) = (
+        a.iter().map(Option::as_ref).collect(),
+        b.iter().map(Option::as_ref).collect(),
+    );
+    bootstrap_buckets(&ra, &rb, pairing, quantiles, resamples, seed, name)
+}
+
+/// [`bootstrap`] of per-seed histograms kept sparse ([`Buckets`], as
+/// [`SeedLatencies::row`](crate::latency::seeds::SeedLatencies::row) gives).
+pub fn bootstrap_buckets(
+    a: &[Option<&Buckets>],
+    b: &[Option<&Buckets>],
+    pairing: Pairing,
+    quantiles: &[f64],
+    resamples: usize,
+    seed: u64,
+    name: &str,
+) -> Vec<RatioDistribution> {
     let pairs = bootstrap_values(a, b, pairing, quantiles, resamples, seed, name);
     let Some((estimate, replicates)) = pairs else {
         return Vec::new();
@@ -139,8 +162,8 @@ type Values = (Vec<u64>, Vec<u64>);
 /// replicate (`None` where a side drew no op); `None` when a side has no
 /// seed.
 pub(crate) fn bootstrap_values(
-    a: &[Option<&Histogram<u64>>],
-    b: &[Option<&Histogram<u64>>],
+    a: &[Option<&Buckets>],
+    b: &[Option<&Buckets>],
     pairing: Pairing,
     quantiles: &[f64],
     resamples: usize,
@@ -201,27 +224,19 @@ fn ratio(a: u64, b: u64) -> f64 {
 
 /// Every value (a bucket's highest equivalent, as `value_at_quantile`
 /// gives) recorded in any histogram, ascending.
-fn shared_axis<'a>(hists: impl Iterator<Item = &'a Histogram<u64>>) -> Vec<u64> {
-    let mut axis: Vec<u64> = hists
-        .flat_map(|h| h.iter_recorded().map(|v| v.value_iterated_to()))
-        .collect();
+fn shared_axis<'a>(hists: impl Iterator<Item = &'a Buckets>) -> Vec<u64> {
+    let mut axis: Vec<u64> = hists.flat_map(|h| h.iter().map(|(v, _)| v)).collect();
     axis.sort_unstable();
     axis.dedup();
     axis
 }
 
 impl Side {
-    fn new(hists: &[Option<&Histogram<u64>>], axis: &[u64]) -> Side {
+    fn new(hists: &[Option<&Buckets>], axis: &[u64]) -> Side {
         let index = |v: u64| axis.binary_search(&v).expect("the axis holds every value") as u32;
         let seeds = hists
             .iter()
-            .map(|h| {
-                h.map_or_else(Vec::new, |h| {
-                    h.iter_recorded()
-                        .map(|v| (index(v.value_iterated_to()), v.count_at_value()))
-                        .collect()
-                })
-            })
+            .map(|h| h.map_or_else(Vec::new, |h| h.iter().map(|(v, n)| (index(v), n)).collect()))
             .collect();
         Side { seeds }
     }
@@ -280,6 +295,14 @@ mod tests {
             .collect()
     }
 
+    fn sparse(h: &[Histogram<u64>]) -> Vec<Buckets> {
+        h.iter().map(Buckets::of).collect()
+    }
+
+    fn sparse_side(h: &[Buckets]) -> Vec<Option<&Buckets>> {
+        h.iter().map(Some).collect()
+    }
+
     fn side(h: &[Histogram<u64>]) -> Vec<Option<&Histogram<u64>>> {
         h.iter().map(Some).collect()
     }
@@ -290,8 +313,17 @@ mod tests {
         let mut merged = Histogram::<u64>::new(3).unwrap();
         hs.iter().for_each(|h| merged.add(h).unwrap());
         let qs = [0.0, 0.5, 0.9, 0.99, 0.999, 1.0];
-        let (est, _) =
-            bootstrap_values(&side(&hs), &side(&hs), Pairing::Paired, &qs, 0, 1, "x").unwrap();
+        let sp = sparse(&hs);
+        let (est, _) = bootstrap_values(
+            &sparse_side(&sp),
+            &sparse_side(&sp),
+            Pairing::Paired,
+            &qs,
+            0,
+            1,
+            "x",
+        )
+        .unwrap();
         let want: Vec<u64> = qs.iter().map(|&q| merged.value_at_quantile(q)).collect();
         // q = 0 is the lowest equivalent in hdrhistogram; ours is the
         // highest, as for every other quantile.

@@ -108,6 +108,15 @@ impl FaultLatencies {
         }
     }
 
+    /// The histograms of group `name`, created empty if missing.
+    pub(crate) fn group_entry(&mut self, name: &str) -> &mut Latencies {
+        if name == ALL {
+            &mut self.all
+        } else {
+            self.group_mut(name)
+        }
+    }
+
     /// Puts `lat` in group `name` (merging with what is there).
     pub fn add_group(&mut self, name: &str, lat: &Latencies) {
         if name == ALL {

@@ -32,14 +32,13 @@
 //! ```
 
 use super::by_fault::FaultLatencies;
-use super::{
-    decode_histogram, escape_tag, line_of, write_log_header, Latencies, Outcome, NS_PER_MS,
-};
+use super::{decode_histogram, escape_tag, line_of, write_log_header, Outcome, NS_PER_MS};
 use crate::history::FormatError;
 use hdrhistogram::serialization::interval_log::{
     IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, LogIteratorError, Tag,
 };
 use hdrhistogram::serialization::V2DeflateSerializer;
+use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
@@ -52,10 +51,82 @@ pub const MAX_FILE_BYTES: u64 = 1 << 30;
 /// The longest tag read.
 const MAX_TAG_BYTES: usize = 1024;
 
-/// Each seed's histograms, by seed.
+/// One histogram kept sparse: each non-empty bucket as (its highest
+/// equivalent value, as `value_at_quantile` reports it; its count),
+/// ascending. A decoded `Histogram` is as wide as its longest latency
+/// (about 180 KB for 2 s at 3 significant digits) whatever it holds; this
+/// is 16 bytes a bucket that was hit, so 10,000 seeds fit in memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Buckets(Vec<(u64, u64)>);
+
+impl Buckets {
+    /// The non-empty buckets of `h`.
+    pub fn of(h: &Histogram<u64>) -> Self {
+        Buckets(
+            h.iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect(),
+        )
+    }
+
+    /// Every (value, count), ascending by value.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Number of ops.
+    pub fn len(&self) -> u64 {
+        self.0.iter().map(|&(_, n)| n).sum()
+    }
+
+    /// True when no op was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds the counts of `other`.
+    pub fn merge(&mut self, other: &Buckets) {
+        let mut out = Vec::with_capacity(self.0.len() + other.0.len());
+        let (mut a, mut b) = (self.0.iter().peekable(), other.0.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&(va, na)), Some(&&(vb, nb))) if va == vb => {
+                    a.next();
+                    b.next();
+                    (va, na + nb)
+                }
+                (Some(&&x), Some(&&y)) => {
+                    if x.0 < y.0 {
+                        a.next();
+                        x
+                    } else {
+                        b.next();
+                        y
+                    }
+                }
+                (Some(&&x), None) => {
+                    a.next();
+                    x
+                }
+                (None, Some(&&y)) => {
+                    b.next();
+                    y
+                }
+                (None, None) => break,
+            };
+            out.push(next);
+        }
+        self.0 = out;
+    }
+}
+
+/// One seed's buckets, by (group, op kind, outcome).
+type SeedBuckets = BTreeMap<(String, String, Outcome), Buckets>;
+
+/// Each seed's histograms, by seed, kept sparse ([`Buckets`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SeedLatencies {
-    seeds: BTreeMap<u64, FaultLatencies>,
+    seeds: BTreeMap<u64, SeedBuckets>,
 }
 
 impl SeedLatencies {
@@ -66,29 +137,41 @@ impl SeedLatencies {
 
     /// Adds seed `seed`'s histograms (merged with any already there).
     pub fn insert(&mut self, seed: u64, lat: FaultLatencies) {
-        match self.seeds.get_mut(&seed) {
-            Some(old) => old.merge(&lat),
-            None => {
-                self.seeds.insert(seed, lat);
+        let mine = self.seeds.entry(seed).or_default();
+        for (group, l) in lat.iter() {
+            for (f, outcome, h) in l.iter() {
+                mine.entry((group.to_string(), f.to_string(), outcome))
+                    .or_default()
+                    .merge(&Buckets::of(h));
             }
         }
     }
 
     /// Adds every seed of `other` (e.g. two shards of one sweep).
     pub fn merge(&mut self, other: &SeedLatencies) {
-        for (&seed, lat) in &other.seeds {
-            self.insert(seed, lat.clone());
+        for (&seed, theirs) in &other.seeds {
+            let mine = self.seeds.entry(seed).or_default();
+            for (key, b) in theirs {
+                mine.entry(key.clone()).or_default().merge(b);
+            }
         }
     }
 
-    /// The seeds, in order, with their histograms.
-    pub fn iter(&self) -> impl Iterator<Item = (u64, &FaultLatencies)> {
-        self.seeds.iter().map(|(&s, l)| (s, l))
+    /// The seeds, in order.
+    pub fn seeds(&self) -> impl Iterator<Item = u64> + '_ {
+        self.seeds.keys().copied()
     }
 
-    /// Seed `seed`'s histograms.
-    pub fn get(&self, seed: u64) -> Option<&FaultLatencies> {
-        self.seeds.get(&seed)
+    /// Seed `seed`'s histograms, rebuilt.
+    pub fn get(&self, seed: u64) -> Option<FaultLatencies> {
+        self.seeds.get(&seed).map(rebuild)
+    }
+
+    /// Each seed's buckets of `group`, op kind `f` and `outcome`, in seed
+    /// order (`None`: that seed had no such op).
+    pub fn row(&self, group: &str, f: &str, outcome: Outcome) -> Vec<Option<&Buckets>> {
+        let key = (group.to_string(), f.to_string(), outcome);
+        self.seeds.values().map(|s| s.get(&key)).collect()
     }
 
     /// Number of seeds.
@@ -103,18 +186,20 @@ impl SeedLatencies {
 
     /// Every seed merged into one.
     pub fn merged(&self) -> FaultLatencies {
-        let mut out = FaultLatencies::default();
-        for lat in self.seeds.values() {
-            out.merge(lat);
+        let mut all = SeedBuckets::new();
+        for seed in self.seeds.values() {
+            for (key, b) in seed {
+                all.entry(key.clone()).or_default().merge(b);
+            }
         }
-        out
+        rebuild(&all)
     }
 
     /// Writes `seeds.hdr` as described in the module docs.
     pub fn write_hdr(&self, mut out: impl Write) -> io::Result<()> {
         write_header(&mut out)?;
-        for (seed, lat) in self.iter() {
-            out.write_all(&seed_lines(seed, lat)?)?;
+        for (&seed, buckets) in &self.seeds {
+            out.write_all(&seed_lines(seed, &rebuild(buckets))?)?;
         }
         Ok(())
     }
@@ -156,11 +241,14 @@ impl SeedLatencies {
                     )
                 })?;
             let h = decode_histogram(encoded).map_err(|e| error(offset, e))?;
-            let mut one = Latencies::new();
-            one.add(&f, outcome, &h);
-            let mut lat = FaultLatencies::default();
-            lat.add_group(&group, &one);
-            seeds.insert(seed, lat);
+            // Kept sparse at once: the decoded histogram is dropped here.
+            seeds
+                .seeds
+                .entry(seed)
+                .or_default()
+                .entry((group, f, outcome))
+                .or_default()
+                .merge(&Buckets::of(&h));
         }
         Ok(seeds)
     }
@@ -238,10 +326,10 @@ impl SeedLines {
             }
             let one = SeedLatencies::from_hdr(line, file)
                 .map_err(|e| FormatError { line: i + 1, ..e })?;
-            for (seed, lat) in one.iter() {
+            for seed in one.seeds() {
                 added.entry(seed).or_default().extend_from_slice(line);
-                merged.merge(lat);
             }
+            merged.merge(&one.merged());
         }
         if let Some(seed) = added.keys().find(|s| self.seeds.contains_key(s)) {
             return Err(FormatError {
@@ -317,6 +405,19 @@ fn seed_lines(seed: u64, lat: &FaultLatencies) -> io::Result<Vec<u8>> {
     Ok(lines)
 }
 
+/// Histograms again from buckets: each bucket's count recorded at its
+/// highest equivalent value, which lands in the same bucket.
+fn rebuild(buckets: &SeedBuckets) -> FaultLatencies {
+    let mut out = FaultLatencies::default();
+    for ((group, f, outcome), b) in buckets {
+        let lat = out.group_entry(group);
+        for (value, count) in b.iter() {
+            lat.record_n(f, *outcome, value, count);
+        }
+    }
+    out
+}
+
 /// Splits `<seed>/<group>/<f>.<outcome>`, undoing the escapes.
 fn parse_seed_tag(tag: &str) -> Option<(u64, String, String, Outcome)> {
     let (seed, rest) = tag.split_once('/')?;
@@ -362,6 +463,29 @@ mod tests {
     }
 
     #[test]
+    fn buckets_merge_as_histograms_add() {
+        let hist = |values: &[u64]| {
+            let mut h = Histogram::<u64>::new(3).unwrap();
+            values.iter().for_each(|&v| h.record(v).unwrap());
+            h
+        };
+        let (a, b) = (
+            hist(&[5, 1_000, 1_000, 70_000]),
+            hist(&[3, 1_000, 9_000_000]),
+        );
+        let mut sum = a.clone();
+        sum.add(&b).unwrap();
+        let mut merged = Buckets::of(&a);
+        merged.merge(&Buckets::of(&b));
+        assert_eq!(merged, Buckets::of(&sum));
+        assert_eq!(merged.len(), 7);
+        let mut empty = Buckets::default();
+        empty.merge(&merged);
+        assert_eq!(empty, merged);
+        assert!(Buckets::default().is_empty());
+    }
+
+    #[test]
     fn seed_lines_write_the_same_file_as_the_decoded_seeds() {
         let mut decoded = SeedLatencies::new();
         let mut encoded = SeedLines::new();
@@ -379,7 +503,7 @@ mod tests {
         // hdrhistogram's reader: each seed's histograms are what was
         // recorded, under its own seed.
         let back = SeedLatencies::from_hdr(&bytes, "seeds.hdr").unwrap();
-        let seeds: Vec<u64> = back.iter().map(|(s, _)| s).collect();
+        let seeds: Vec<u64> = back.seeds().collect();
         assert_eq!(seeds, [2, 5, 9]);
         for seed in [2, 5, 9] {
             assert_eq!(back.get(seed), decoded.get(seed), "seed {seed}");

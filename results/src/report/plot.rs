@@ -5,6 +5,7 @@ use super::faults::FaultWindow;
 use super::{fault_colour, outcome_colour};
 use crate::compare::bootstrap::{bootstrap_values, Pairing};
 use crate::compare::{Options, MIN_SEEDS, MIN_TAIL_OPS};
+use crate::latency::by_fault::ALL;
 use crate::latency::seeds::SeedLatencies;
 use crate::latency::{CompletedOp, Latencies, Outcome};
 use hdrhistogram::Histogram;
@@ -199,10 +200,7 @@ struct Curve {
 /// [`MIN_TAIL_OPS`] ops lie beyond, the central `confidence` share of the
 /// bootstrap replicates of that percentile, seeds resampled.
 fn band(seeds: &SeedLatencies, kind: &str, options: &Options) -> Vec<(f64, f64, f64)> {
-    let hists: Vec<Option<&Histogram<u64>>> = seeds
-        .iter()
-        .map(|(_, l)| l.all.get(kind, Outcome::Ok))
-        .collect();
+    let hists = seeds.row(ALL, kind, Outcome::Ok);
     let count: u64 = hists.iter().flatten().map(|h| h.len()).sum();
     let with_ops = hists.iter().flatten().filter(|h| !h.is_empty()).count();
     if with_ops < MIN_SEEDS {
