@@ -30,7 +30,7 @@ pub struct NodeEvent {
 
 /// Where the nodes' events and fault points go; shared by every node of a
 /// run and the fault executor.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct EventSink {
     state: Rc<RefCell<SinkState>>,
 }

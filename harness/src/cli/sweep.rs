@@ -156,7 +156,9 @@ pub fn run_sweep(
             latencies.merge(&lat.all);
             if !lat.all.is_empty() {
                 if let Err(e) = per_seed.insert(result.seed, &lat) {
+                    // The sweep fails below: start no more seeds for it.
                     encode_error.get_or_insert(e);
+                    stop.store(true, Ordering::SeqCst);
                 }
             }
             if !result.verdict.is_pass() {
