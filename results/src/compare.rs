@@ -296,10 +296,7 @@ pub fn compare_seeds(a: &SeedLatencies, b: &SeedLatencies, options: &Options) ->
         keys(&[la, lb], group != ALL)
             .into_iter()
             .map(|(f, outcome)| {
-                let (sa, sb) = (
-                    seed_side(a, group, &f, outcome),
-                    seed_side(b, group, &f, outcome),
-                );
+                let (sa, sb) = (a.row(group, &f, outcome), b.row(group, &f, outcome));
                 let (ha, hb) = (
                     la.and_then(|l| l.get(&f, outcome)),
                     lb.and_then(|l| l.get(&f, outcome)),
@@ -343,7 +340,7 @@ fn interval_rows(
     name: &str,
 ) -> Vec<Row> {
     let quantiles: Vec<f64> = rows.iter().filter_map(|r| r.1).collect();
-    let distributions = bootstrap::bootstrap_buckets(
+    let distributions = bootstrap::bootstrap(
         sides[0],
         sides[1],
         pairing,
@@ -445,16 +442,7 @@ fn table(
     }
 }
 
-/// Each seed's histogram of one group, kind and outcome, in seed order.
-fn seed_side<'a>(
-    s: &'a SeedLatencies,
-    group: &str,
-    f: &str,
-    outcome: Outcome,
-) -> Vec<Option<&'a Buckets>> {
-    s.row(group, f, outcome)
-}
-
+/// Group `group` of `lat` (`all` included).
 fn group_of<'a>(lat: &'a FaultLatencies, group: &str) -> Option<&'a Latencies> {
     lat.group(group)
 }

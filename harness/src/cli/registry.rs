@@ -48,9 +48,10 @@ impl<S: NamedSystem> SystemEntry for Entry<S> {
     }
 
     fn spec(&self, seed: u64, drawn: bool, bugs: &[String]) -> Result<SystemSpec, String> {
-        let base = match drawn {
-            true => crate::swarm::system_config::<S>(seed),
-            false => S::Config::default(),
+        let base = if drawn {
+            crate::swarm::system_config::<S>(seed)
+        } else {
+            S::Config::default()
         };
         SystemSpec::of::<S>(&S::config_with_bugs(base, bugs)?)
     }

@@ -26,6 +26,7 @@
 //! ```
 //! use hdrhistogram::Histogram;
 //! use results::compare::bootstrap::{bootstrap, Pairing};
+//! use results::latency::seeds::Buckets;
 //!
 //! let seeds: Vec<Histogram<u64>> = (1..=20u64)
 //!     .map(|s| {
@@ -34,14 +35,14 @@
 //!         h
 //!     })
 //!     .collect();
-//! let side: Vec<Option<&Histogram<u64>>> = seeds.iter().map(Some).collect();
+//! let sparse: Vec<Buckets> = seeds.iter().map(Buckets::of).collect();
+//! let side: Vec<Option<&Buckets>> = sparse.iter().map(Some).collect();
 //! let d = bootstrap(&side, &side, Pairing::Unpaired, &[0.5, 0.99], 1000, 7, "read ok");
 //! let (low, high) = d[1].interval(0.95).unwrap();
 //! assert!(low <= 1.0 && 1.0 <= high);
 //! ```
 
 use crate::latency::seeds::Buckets;
-use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -96,34 +97,14 @@ struct Side {
 }
 
 /// The bootstrap of B/A at each of `quantiles` (ascending), from each
-/// seed's histogram of one op kind and outcome on each side (`None`: that
-/// seed had no such op; it still counts as a seed). With
+/// seed's histogram of one op kind and outcome on each side, kept sparse
+/// ([`Buckets::of`] a histogram, or
+/// [`SeedLatencies::row`](crate::latency::seeds::SeedLatencies::row);
+/// `None`: that seed had no such op; it still counts as a seed). With
 /// [`Pairing::Paired`], `a[i]` and `b[i]` are the same seed. `name` (say
 /// `read ok p99`) picks the rng stream. Every output is empty when a side
 /// has no seed.
 pub fn bootstrap(
-    a: &[Option<&Histogram<u64>>],
-    b: &[Option<&Histogram<u64>>],
-    pairing: Pairing,
-    quantiles: &[f64],
-    resamples: usize,
-    seed: u64,
-    name: &str,
-) -> Vec<RatioDistribution> {
-    let sparse = |side: &[Option<&Histogram<u64>>]| -> Vec<Option<Buckets>> {
-        side.iter().map(|h| h.map(Buckets::of)).collect()
-    };
-    let (a, b) = (sparse(a), sparse(b));
-    let (ra, rb): (Vec<Option<&Buckets>>, Vec<Option<&Buckets>>) = (
-        a.iter().map(Option::as_ref).collect(),
-        b.iter().map(Option::as_ref).collect(),
-    );
-    bootstrap_buckets(&ra, &rb, pairing, quantiles, resamples, seed, name)
-}
-
-/// [`bootstrap`] of per-seed histograms kept sparse ([`Buckets`], as
-/// [`SeedLatencies::row`](crate::latency::seeds::SeedLatencies::row) gives).
-pub fn bootstrap_buckets(
     a: &[Option<&Buckets>],
     b: &[Option<&Buckets>],
     pairing: Pairing,
@@ -280,6 +261,7 @@ impl Side {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hdrhistogram::Histogram;
 
     fn seed_histograms(n: u64, scale: u64) -> Vec<Histogram<u64>> {
         (0..n)
@@ -299,11 +281,7 @@ mod tests {
         h.iter().map(Buckets::of).collect()
     }
 
-    fn sparse_side(h: &[Buckets]) -> Vec<Option<&Buckets>> {
-        h.iter().map(Some).collect()
-    }
-
-    fn side(h: &[Histogram<u64>]) -> Vec<Option<&Histogram<u64>>> {
+    fn side(h: &[Buckets]) -> Vec<Option<&Buckets>> {
         h.iter().map(Some).collect()
     }
 
@@ -314,16 +292,8 @@ mod tests {
         hs.iter().for_each(|h| merged.add(h).unwrap());
         let qs = [0.0, 0.5, 0.9, 0.99, 0.999, 1.0];
         let sp = sparse(&hs);
-        let (est, _) = bootstrap_values(
-            &sparse_side(&sp),
-            &sparse_side(&sp),
-            Pairing::Paired,
-            &qs,
-            0,
-            1,
-            "x",
-        )
-        .unwrap();
+        let (est, _) =
+            bootstrap_values(&side(&sp), &side(&sp), Pairing::Paired, &qs, 0, 1, "x").unwrap();
         let want: Vec<u64> = qs.iter().map(|&q| merged.value_at_quantile(q)).collect();
         // q = 0 is the lowest equivalent in hdrhistogram; ours is the
         // highest, as for every other quantile.
@@ -333,7 +303,10 @@ mod tests {
 
     #[test]
     fn the_same_inputs_give_the_same_intervals() {
-        let (a, b) = (seed_histograms(30, 1), seed_histograms(30, 2));
+        let (a, b) = (
+            sparse(&seed_histograms(30, 1)),
+            sparse(&seed_histograms(30, 2)),
+        );
         let run = |seed| {
             bootstrap(
                 &side(&a),
@@ -351,7 +324,7 @@ mod tests {
 
     #[test]
     fn identical_samples_give_an_interval_that_holds_one() {
-        let a = seed_histograms(30, 1);
+        let a = sparse(&seed_histograms(30, 1));
         for pairing in [Pairing::Paired, Pairing::Unpaired] {
             let intervals = bootstrap(
                 &side(&a),
@@ -381,7 +354,10 @@ mod tests {
 
     #[test]
     fn a_doubling_is_found_and_bounded() {
-        let (a, b) = (seed_histograms(30, 1), seed_histograms(30, 2));
+        let (a, b) = (
+            sparse(&seed_histograms(30, 1)),
+            sparse(&seed_histograms(30, 2)),
+        );
         let d = bootstrap(
             &side(&a),
             &side(&b),
@@ -400,11 +376,11 @@ mod tests {
 
     #[test]
     fn seeds_without_ops_count_and_empty_draws_are_dropped() {
-        let a = seed_histograms(2, 1);
-        let sparse: Vec<Option<&Histogram<u64>>> = vec![Some(&a[0]), None, None, None];
-        let d = bootstrap(&sparse, &sparse, Pairing::Unpaired, &[0.5], 400, 3, "x");
+        let a = sparse(&seed_histograms(2, 1));
+        let four: Vec<Option<&Buckets>> = vec![Some(&a[0]), None, None, None];
+        let d = bootstrap(&four, &four, Pairing::Unpaired, &[0.5], 400, 3, "x");
         assert!(d[0].dropped > 0, "a draw of only empty seeds happens");
         assert_eq!(d[0].interval(0.95), None, "too many draws without ops");
-        assert!(bootstrap(&[], &sparse, Pairing::Unpaired, &[0.5], 10, 3, "x").is_empty());
+        assert!(bootstrap(&[], &four, Pairing::Unpaired, &[0.5], 10, 3, "x").is_empty());
     }
 }

@@ -61,8 +61,8 @@ impl RaftConfig {
     /// third to a tenth of the shortest, appends of 1 to 64 entries (small
     /// batches leave followers with a matched prefix shorter than the
     /// leader's commit index), and peer timeouts shorter or longer than a
-    /// delayed link's latency (short ones resend on new connections, so
-    /// appends and votes arrive late and out of order). No bugs.
+    /// delayed link's latency (short ones drop and reopen connections
+    /// often, losing what was queued; Raft retries). No bugs.
     pub fn swarm(rng: &mut dyn RngCore) -> Self {
         fn pick<T: Copy>(rng: &mut dyn RngCore, options: &[T]) -> T {
             options[rng.random_range(0..options.len())]
